@@ -1,0 +1,11 @@
+import ArgumentParser
+import ModelRepo
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mgit-bench",
+        abstract: "mgit's benchmarks: each prints its figures beside the alternative's (docs/PERFORMANCE.md).",
+        subcommands: []
+    )
+}
