@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ModelRepo
 
 @main
@@ -6,7 +7,37 @@ struct Mgit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mgit",
         abstract: "Version control for neural-network weights, built on git.",
+        discussion: """
+            mgit stores safetensors checkpoints in a git repository, one blob per tensor, and aligns and merges
+            models trained apart (Git Re-Basin). Plain git keeps working on an mgit repository.
+
+            Start with:
+              mgit init models && cd models
+              mgit commit model.safetensors -m "first checkpoint"
+              mgit log
+            """,
         version: "0.1.0",
-        subcommands: []
+        subcommands: [
+            Init.self, Commit.self, Export.self, Log.self, Show.self, Diff.self,
+            Branch.self, Switch.self, Tag.self,
+            Metrics.self, Lineage.self, Reindex.self, Config.self,
+        ]
     )
+
+    /// Runs the command; an ``MgitError`` becomes one `error:` line on stderr and an exit status, never a trace.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as MgitError {
+            Terminal.error(error.description)
+            Foundation.exit(ExitStatus.of(error))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,23 @@
+import Foundation
+
+/// The note attached to a commit under `refs/notes/mgit-metrics`: metrics added after the commit was made.
+///
+/// JSON, `{"metrics": [{"name": ..., "value": ..., "split": ..., "source": ..., "time": ...}]}`, so metrics
+/// travel with `git push`/`git fetch` of the notes ref and `mgit reindex` recovers them.
+struct MetricsNote: Codable, Equatable {
+    var metrics: [Metric]
+
+    func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    static func decode(_ text: String, commit: String) throws -> MetricsNote {
+        do {
+            return try JSONDecoder().decode(MetricsNote.self, from: Data(text.utf8))
+        } catch {
+            throw MgitError(.corrupt, "the metrics note on commit \(commit.prefix(12)) is not valid JSON: \(error)")
+        }
+    }
+}

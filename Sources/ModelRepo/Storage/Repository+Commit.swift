@@ -1,0 +1,195 @@
+import Foundation
+
+/// Who made a commit: `Name <email>`.
+public struct Person: Sendable, Equatable {
+    public var name: String
+    public var email: String
+
+    public init(name: String, email: String) {
+        self.name = name
+        self.email = email
+    }
+
+    /// Parses `Name <email>`.
+    public static func parse(_ text: String) throws -> Person {
+        guard let lt = text.firstIndex(of: "<"), let gt = text.lastIndex(of: ">"), lt < gt else {
+            throw MgitError(.invalidInput, "author '\(text)' is not in the form \"Name <email>\"")
+        }
+        let name = text[..<lt].trimmingCharacters(in: .whitespaces)
+        let email = String(text[text.index(after: lt)..<gt])
+        guard !name.isEmpty, !email.contains("<"), !email.contains(">") else {
+            throw MgitError(.invalidInput, "author '\(text)' is not in the form \"Name <email>\"")
+        }
+        return Person(name: name, email: email)
+    }
+}
+
+/// What a commit wrote.
+public struct CommitResult: Codable, Sendable, Equatable {
+    public var commit: String
+    public var branch: String
+    public var parents: [String]
+    public var tensors: Int
+    /// Tensors whose blob was already stored (nothing new written for them).
+    public var reusedTensors: Int
+    /// Bytes of tensor data the commit added to the object store (new blobs only).
+    public var bytesAdded: Int
+    public var totalBytes: Int
+    public var seconds: Double
+}
+
+/// How a commit is made: what, where, by whom.
+struct CommitRequest {
+    var message: String
+    var branch: String?
+    var operation: OperationRecord
+    var author: Person?
+    /// Extra trailers beyond operation, branch and sources.
+    var trailers: [(key: String, value: String)] = []
+    /// Parents to use instead of the branch head (a merge names two).
+    var parents: [GitOID]? = nil
+    /// Extra files at the root of the commit's tree (`arch.json`, `permutations.json`).
+    var extraFiles: [String: [UInt8]] = [:]
+}
+
+extension Repository {
+    /// Imports a safetensors checkpoint (a file, or a sharded `*.index.json`) as one commit.
+    ///
+    /// - Parameters:
+    ///   - branch: the branch to commit on (default: HEAD's); a branch that does not exist yet is created, and
+    ///     its first commit starts a new line of history (no parent).
+    ///   - metrics: figures to record with the commit (stored in its `operation.json`).
+    public func commit(checkpointAt path: String, message: String, branch: String? = nil, metrics: [Metric] = [],
+                       author: Person? = nil, architecture: [UInt8]? = nil) throws -> CommitResult {
+        let reader = try SafeTensorsReader(path: path)
+        let fileName = URL(fileURLWithPath: path).lastPathComponent
+        var request = CommitRequest(
+            message: message, branch: branch,
+            operation: OperationRecord(operation: "import", branch: nil, sourceFile: fileName, metrics: metrics),
+            author: author, trailers: [("Import", fileName)])
+        if let architecture { request.extraFiles["arch.json"] = architecture }
+        return try commit(reader, request)
+    }
+
+    /// Commits a checkpoint held in memory (training, rebase, merge).
+    func commit(_ checkpoint: Checkpoint, _ request: CommitRequest) throws -> CommitResult {
+        try commit(checkpoint as any TensorSource, request)
+    }
+
+    /// Writes the tensors, the manifest, the tree and the commit, then moves the branch (the commit point).
+    func commit(_ source: any TensorSource, _ request: CommitRequest) throws -> CommitResult {
+        let start = Date()
+        try requireWritable("commit")
+        let branchName = try request.branch ?? currentBranch()
+        let refName = "refs/heads/" + branchName
+        guard git.isValidReferenceName(refName) else {
+            throw MgitError(.invalidInput, "'\(branchName)' is not a valid branch name")
+        }
+        let previousHead = try git.referenceTarget(refName)
+        let parents = request.parents ?? previousHead.map { [$0] } ?? []
+
+        let stored = try storeTensors(source)
+        var operation = request.operation
+        operation.branch = branchName
+        let manifest = CheckpointManifest(metadata: source.metadata, tensors: stored.entries)
+
+        var rootEntries: [GitRepository.TreeEntry] = []
+        rootEntries.append(.init(name: "manifest.json", id: try git.writeBlob(try manifest.encoded()), isTree: false))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let operationBytes = Array(try encoder.encode(operation)) + [UInt8(ascii: "\n")]
+        rootEntries.append(.init(name: "operation.json", id: try git.writeBlob(operationBytes), isTree: false))
+        for (name, bytes) in request.extraFiles.sorted(by: { $0.key < $1.key }) {
+            rootEntries.append(.init(name: name, id: try git.writeBlob(bytes), isTree: false))
+        }
+        let tensorTree = try git.writeTree(stored.entries.map {
+            .init(name: String($0.path.dropFirst("tensors/".count)), id: GitOID(hex: $0.blob)!, isTree: false)
+        })
+        rootEntries.append(.init(name: "tensors", id: tensorTree, isTree: true))
+        let tree = try git.writeTree(rootEntries)
+
+        let trailers = CommitTrailers(operation: operation.operation, branch: branchName, sources: operation.sources,
+                                      extra: request.trailers)
+        let defaultPerson = git.defaultPerson()
+        let author = GitRepository.Person(name: request.author?.name ?? defaultPerson.name,
+                                          email: request.author?.email ?? defaultPerson.email)
+        let committer = GitRepository.Person(name: defaultPerson.name, email: defaultPerson.email)
+        let message = trailers.message(subject: request.message.isEmpty ? "\(operation.operation) checkpoint" : request.message)
+        let commit = try git.writeCommit(tree: tree, parents: parents, message: message, author: author, committer: committer)
+
+        try git.updateReference(refName, to: commit, expected: previousHead,
+                                logMessage: "mgit \(operation.operation): \(request.message)")
+        if try git.headReferenceName() == refName { try? git.resetIndex(to: tree) }
+        try catchUpLineage()
+
+        return CommitResult(commit: commit.hex, branch: branchName, parents: parents.map(\.hex),
+                            tensors: stored.entries.count, reusedTensors: stored.reused, bytesAdded: stored.bytesAdded,
+                            totalBytes: manifest.byteCount, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The branch HEAD names (even with no commit yet).
+    public func currentBranch() throws -> String {
+        guard let ref = try git.headReferenceName(), ref.hasPrefix("refs/heads/") else {
+            throw MgitError(.invalidInput, "HEAD is not on a branch: name one with --branch, or 'mgit switch BRANCH'")
+        }
+        return String(ref.dropFirst("refs/heads/".count))
+    }
+
+    /// Writes every tensor of `source` that the store lacks into one new pack, and returns the manifest entries.
+    ///
+    /// Ids are computed with OpenSSL's SHA-1 (see docs/STORAGE.md): an id already present is trusted only after
+    /// its stored bytes compare equal to the new ones.
+    private func storeTensors(_ source: any TensorSource) throws -> (entries: [CheckpointManifest.Entry], reused: Int, bytesAdded: Int) {
+        let count = source.tensorCount
+        var seenNames = Set<String>()
+        var paths = Set<String>()
+        var described: [(name: String, dtype: DType, shape: [Int])] = []
+        for i in 0..<count {
+            let d = source.describe(i)
+            guard seenNames.insert(d.name).inserted else {
+                throw MgitError(.invalidInput, "tensor name '\(d.name)' appears twice")
+            }
+            precondition(paths.insert(TensorPath.encode(d.name)).inserted, "tensor path collision for '\(d.name)'")
+            described.append(d)
+        }
+        let ids = try BlobHashing.ids(of: source)
+
+        var writer: PackWriter?
+        var reused = 0
+        var bytesAdded = 0
+        var written = Set<GitOID>()
+        var entries: [CheckpointManifest.Entry] = []
+        for i in 0..<count {
+            let id = ids[i]
+            let byteCount = try source.withBytes(of: i) { bytes -> Int in
+                if written.contains(id) {
+                    reused += 1
+                } else if git.contains(id) {
+                    try git.withObject(id, "stored tensor '\(described[i].name)'") { storedBytes in
+                        guard storedBytes.count == bytes.count,
+                              bytes.count == 0 || memcmp(storedBytes.baseAddress!, bytes.baseAddress!, bytes.count) == 0 else {
+                            throw MgitError(.corrupt, "tensor '\(described[i].name)' has the id \(id) of a different "
+                                            + "stored object (a SHA-1 collision or a damaged store); nothing was committed")
+                        }
+                    }
+                    reused += 1
+                } else {
+                    if writer == nil { writer = try PackWriter(objectsDirectory: git.gitDirectory + "objects") }
+                    let newID = try writer!.addBlob(bytes)
+                    precondition(newID.hex == id.hex, "pack writer and hasher disagree on \(described[i].name)")
+                    bytesAdded += bytes.count
+                }
+                written.insert(id)
+                return bytes.count
+            }
+            let d = described[i]
+            entries.append(.init(name: d.name, dtype: d.dtype, shape: d.shape, blob: id.hex,
+                                 path: "tensors/" + TensorPath.encode(d.name), bytes: byteCount))
+        }
+        if let writer {
+            _ = try writer.finish()
+            try git.refreshObjects()
+        }
+        return (entries, reused, bytesAdded)
+    }
+}

@@ -1,0 +1,32 @@
+/// Where the tensors of a commit come from: a memory-mapped safetensors file, or a checkpoint in memory.
+///
+/// Commit reads one tensor at a time through ``withBytes(of:_:)``, so memory stays bounded by one tensor.
+protocol TensorSource {
+    var tensorCount: Int { get }
+    var metadata: [String: String] { get }
+    /// Name, dtype and shape of tensor `index`.
+    func describe(_ index: Int) -> (name: String, dtype: DType, shape: [Int])
+    /// Lends tensor `index`'s raw bytes.
+    func withBytes<R>(of index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+}
+
+extension Checkpoint: TensorSource {
+    var tensorCount: Int { names.count }
+
+    func describe(_ index: Int) -> (name: String, dtype: DType, shape: [Int]) {
+        let t = self[names[index]]!
+        return (names[index], t.dtype, t.shape)
+    }
+
+    func withBytes<R>(of index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try self[names[index]]!.bytes.withUnsafeBytes(body)
+    }
+}
+
+extension SafeTensorsReader: TensorSource {
+    var tensorCount: Int { entries.count }
+
+    func describe(_ index: Int) -> (name: String, dtype: DType, shape: [Int]) {
+        (entries[index].name, entries[index].dtype, entries[index].shape)
+    }
+}
