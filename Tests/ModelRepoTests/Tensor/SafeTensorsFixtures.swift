@@ -82,6 +82,12 @@ struct SeededBytes: RandomNumberGenerator {
     }
 
     mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
+        var out = [UInt8](repeating: 0, count: count)
+        var word: UInt64 = 0
+        for index in 0..<count {
+            if index % 8 == 0 { word = next() }
+            out[index] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+        }
+        return out
     }
 }
