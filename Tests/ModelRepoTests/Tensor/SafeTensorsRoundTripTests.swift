@@ -210,4 +210,45 @@ import Testing
         #expect(error?.message.contains("'__metadata__'") == true)
         #expect(try folder.contents().isEmpty)
     }
+
+    /// A file written by the reference implementation (Python `safetensors` 0.8.0, `serialize_file`): one tensor
+    /// of every dtype mgit reads, random bytes, a scalar, an empty tensor, `{"format": "pt"}` metadata.
+    static let referenceFile = Data(base64Encoded: [
+        "yAMAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJmb3JtYXQiOiJwdCJ9LCJ0LmludDY0Ijp7ImR0eXBlIjoiSTY0Iiwic2hhcGUiOlsz",
+        "LDVdLCJkYXRhX29mZnNldHMiOlswLDEyMF19LCJ0LmZsb2F0NjQiOnsiZHR5cGUiOiJGNjQiLCJzaGFwZSI6WzMsMV0sImRhdGFf",
+        "b2Zmc2V0cyI6WzEyMCwxNDRdfSwic2NhbGFyIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOltdLCJkYXRhX29mZnNldHMiOlsxNDQs",
+        "MTQ4XX0sInQuZmxvYXQzMiI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMywyXSwiZGF0YV9vZmZzZXRzIjpbMTQ4LDE3Ml19LCJ0",
+        "LmludDMyIjp7ImR0eXBlIjoiSTMyIiwic2hhcGUiOlszLDZdLCJkYXRhX29mZnNldHMiOlsxNzIsMjQ0XX0sInQuYmZsb2F0MTYi",
+        "OnsiZHR5cGUiOiJCRjE2Iiwic2hhcGUiOlszLDRdLCJkYXRhX29mZnNldHMiOlsyNDQsMjY4XX0sImVtcHR5Ijp7ImR0eXBlIjoi",
+        "RjE2Iiwic2hhcGUiOlswLDRdLCJkYXRhX29mZnNldHMiOlsyNjgsMjY4XX0sInQuZmxvYXQxNiI6eyJkdHlwZSI6IkYxNiIsInNo",
+        "YXBlIjpbMywzXSwiZGF0YV9vZmZzZXRzIjpbMjY4LDI4Nl19LCJ0LmludDE2Ijp7ImR0eXBlIjoiSTE2Iiwic2hhcGUiOlszLDdd",
+        "LCJkYXRhX29mZnNldHMiOlsyODYsMzI4XX0sInQuZmxvYXQ4X2U0bTNmbiI6eyJkdHlwZSI6IkY4X0U0TTMiLCJzaGFwZSI6WzMs",
+        "MTFdLCJkYXRhX29mZnNldHMiOlszMjgsMzYxXX0sInQuZmxvYXQ4X2U1bTIiOnsiZHR5cGUiOiJGOF9FNU0yIiwic2hhcGUiOlsz",
+        "LDEyXSwiZGF0YV9vZmZzZXRzIjpbMzYxLDM5N119LCJ0LmludDgiOnsiZHR5cGUiOiJJOCIsInNoYXBlIjpbMyw4XSwiZGF0YV9v",
+        "ZmZzZXRzIjpbMzk3LDQyMV19LCJ0LnVpbnQ4Ijp7ImR0eXBlIjoiVTgiLCJzaGFwZSI6WzMsOV0sImRhdGFfb2Zmc2V0cyI6WzQy",
+        "MSw0NDhdfSwidC5ib29sIjp7ImR0eXBlIjoiQk9PTCIsInNoYXBlIjpbMywxMF0sImRhdGFfb2Zmc2V0cyI6WzQ0OCw0NzhdfX0g",
+        "IKgVSYQQmYxrUKM9bi/llKphbjiWSsE+LO7v4rwOzbnBSe7N9KBuRMlPaMFIWMXqUZQwB6aVKH6mKDY7sg2Zh947v+9KwZpS8HOn",
+        "YQC50rATTLE0+W1eovHFBWRMMvemI/piYVBnwQgLPS1H5B1apKkJPc2V5xKjPvjCvs+TGu0V9dPvLQWdnzw27G0ux1IgzQNTJy4k",
+        "B4beOZIIlQ4PFgqQ0BgYBykLVTto4W4OwKd4c1G6MGt79cU0e3d5hsHEB39WIUEdqvu0JzcLhaFxzl9e4e5AmR9CFzdtzZtMiBap",
+        "uKYshUlqdO4mco3t+noKNdUCsJuJPw28/0BeCAicGR2dkr5z24cnZO1/SOPiyQifGhujeiEpyUNGpuQoMrNhl02hndh3P5NqVEz5",
+        "S8B8CsTjvV/m4Ur5yt+4Woddp+u7/TfsK0ljWHevLnYlhsdrNqYRzLKd8JXMThy/Sg4s86Cu+QLfO237JWeHdy2GAMPSj0n+8mW/",
+        "3k9m8hcDIe+i55xPonvu//JWMkKqH8w7lLnXMeVbqH1yNQHD6MuuHR2hOf978NHnyePpL/S2bQRe/PRmhTrCsZ9aU88T5OCaDHQA",
+        "AQAAAAEBAQEAAQEAAAABAQABAAABAQEBAQEAAAE=",
+    ].joined())!
+
+    @Test func referenceWrittenFileReadsAndRewritesToTheSameBytes() throws {
+        let folder = try TensorScratchFolder()
+        let original = [UInt8](Self.referenceFile)
+        #expect(original.count == 1454)
+        let path = try folder.write("ref.safetensors", original)
+        let reader = try SafeTensorsReader(path: path)
+        #expect(reader.metadata == ["format": "pt"])
+        #expect(Set(reader.entries.map(\.dtype)) == Set(DType.allCases))
+        #expect(reader.entries.first { $0.name == "empty" }?.shape == [0, 4])
+        #expect(reader.entries.first { $0.name == "scalar" }?.shape == [])
+        // The reference lays tensors out as mgit does (metadata first, compact JSON, space padding), so
+        // writing back what was read gives the file again.
+        try SafeTensors.write(reader.checkpoint(), to: folder.path("again.safetensors"))
+        #expect(try folder.read("again.safetensors") == original)
+    }
 }
