@@ -2,8 +2,11 @@ import Foundation
 import Testing
 @testable import ModelRepo
 
-/// A fresh folder under the system temporary directory, removed when the test is done with it.
-final class TensorScratchFolder {
+/// A fresh folder under the system temporary directory; a test removes it with `defer { folder.remove() }`.
+///
+/// Removal is explicit rather than in a `deinit`: an optimised build may release the folder right after its
+/// last use, before the test has finished with the files in it.
+struct TensorScratchFolder {
     let url: URL
 
     init() throws {
@@ -11,7 +14,8 @@ final class TensorScratchFolder {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
     }
 
-    deinit {
+    /// Deletes the folder and everything in it.
+    func remove() {
         try? FileManager.default.removeItem(at: url)
     }
 

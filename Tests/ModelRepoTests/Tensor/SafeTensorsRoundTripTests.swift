@@ -40,6 +40,7 @@ import Testing
     @Test(arguments: DType.allCases)
     func everyDTypeRoundTripsBitForBit(dtype: DType) throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         var random = SeededBytes(seed: UInt64(dtype.size) * 1_000 + UInt64(dtype.rawValue.utf8.count))
         let awkward = Self.awkwardBytes(dtype)
         let count = awkward.count / dtype.size
@@ -68,6 +69,7 @@ import Testing
 
     @Test func writerLayoutMatchesTheHandSpelledHeader() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         var checkpoint = Checkpoint(metadata: ["format": "pt", "author": "mgit"])
         checkpoint["w"] = Tensor(dtype: .f32, shape: [2, 3], bytes: countingBytes(24))
         checkpoint["b"] = Tensor(dtype: .bf16, shape: [3], bytes: countingBytes(6, from: 100))
@@ -115,6 +117,7 @@ import Testing
 
     @Test func metadataRoundTripsExactly() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let metadata = [
             "quote\"key": "say \"hi\"",
             "back\\slash": "C:\\path\\",
@@ -145,6 +148,7 @@ import Testing
 
     @Test func writeReadWriteGivesIdenticalBytes() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         var random = SeededBytes(seed: 7)
         var checkpoint = Checkpoint(metadata: ["format": "pt", "step": "1200", "note": "ü\"\\"])
         checkpoint["fc1.weight"] = Tensor(dtype: .f32, shape: [4, 3], bytes: random.bytes(48))
@@ -164,6 +168,7 @@ import Testing
 
     @Test func sameContentGivesSameBytesWhateverTheInsertionOrderOfMetadata() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let pairs = (0..<40).map { ("key\($0 * 7 % 40)", "value \($0)") }
         var forward = Checkpoint(metadata: [:])
         var backward = Checkpoint(metadata: [:])
@@ -178,6 +183,7 @@ import Testing
 
     @Test func readingAForeignLayoutAndWritingItGivesTheCanonicalLayout() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         // Another writer's choices: metadata last, tensors listed out of data order, a newline as padding.
         let foreign = #"{"b":{"shape":[2],"dtype":"U8","data_offsets":[3,5]},"#
             + #""a":{"dtype":"I8","data_offsets":[0,3],"shape":[3]},"__metadata__":{"z":"1","a":"2"}}"# + "\n"
@@ -193,6 +199,7 @@ import Testing
 
     @Test func writeReplacesAnExistingFileAndLeavesNoTemporaryFile() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let path = try folder.write("r.safetensors", Array("old contents".utf8))
         var checkpoint = Checkpoint()
         checkpoint["t"] = Tensor(dtype: .u8, shape: [2], bytes: [1, 2])
@@ -203,6 +210,7 @@ import Testing
 
     @Test func tensorCalledMetadataIsRefused() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         var checkpoint = Checkpoint()
         checkpoint["__metadata__"] = Tensor(dtype: .u8, shape: [1], bytes: [1])
         let error = mgitError { try SafeTensors.write(checkpoint, to: folder.path("x.safetensors")) }
@@ -238,6 +246,7 @@ import Testing
 
     @Test func referenceWrittenFileReadsAndRewritesToTheSameBytes() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let original = [UInt8](Self.referenceFile)
         #expect(original.count == 1454)
         let path = try folder.write("ref.safetensors", original)

@@ -35,6 +35,7 @@ struct ShardedCheckpointFixture {
 @Suite struct SafeTensorsShardedTests {
     @Test func readsTwoShardsAsOneCheckpoint() throws {
         let fixture = try ShardedCheckpointFixture()
+        defer { fixture.folder.remove() }
         let index = try fixture.write()
         let reader = try SafeTensorsReader(path: index)
         #expect(reader.path == index)
@@ -141,6 +142,7 @@ struct ShardedCheckpointFixture {
     @Test(arguments: brokenShards)
     func refusesShardsThatDisagreeWithTheIndex(_ broken: BrokenShards) throws {
         var fixture = try ShardedCheckpointFixture()
+        defer { fixture.folder.remove() }
         broken.change(&fixture)
         let index = try fixture.write()
         let error = mgitError { _ = try SafeTensorsReader(path: index) }
@@ -156,6 +158,7 @@ struct ShardedCheckpointFixture {
 
     @Test func indexWithoutWeightMapIsCorrupt() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let index = try folder.write("m.safetensors.index.json", Array(#"{"metadata":{}}"#.utf8))
         let error = mgitError { _ = try SafeTensorsReader(path: index) }
         #expect(error?.code == .corrupt)
@@ -164,12 +167,14 @@ struct ShardedCheckpointFixture {
 
     @Test func missingIndexIsNotFound() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let error = mgitError { _ = try SafeTensorsReader(path: folder.path("model.safetensors.index.json")) }
         #expect(error?.code == .notFound)
     }
 
     @Test func emptyWeightMapIsAnEmptyCheckpoint() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let index = try folder.write("m.safetensors.index.json", Array(#"{"weight_map":{}}"#.utf8))
         let reader = try SafeTensorsReader(path: index)
         #expect(reader.entries.isEmpty)
@@ -178,6 +183,7 @@ struct ShardedCheckpointFixture {
 
     @Test func shardedCheckpointWrittenAsOneFileReadsTheSame() throws {
         let fixture = try ShardedCheckpointFixture()
+        defer { fixture.folder.remove() }
         let index = try fixture.write()
         let checkpoint = try SafeTensors.read(path: index)
         let single = fixture.folder.path("single.safetensors")

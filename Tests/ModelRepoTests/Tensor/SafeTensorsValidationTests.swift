@@ -139,6 +139,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
     @Test(arguments: corruptFiles)
     func refusesCorruptFile(_ broken: CorruptFileCase) throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let path = try folder.write("b.safetensors", broken.bytes)
         let error = mgitError { _ = try SafeTensorsReader(path: path) }
         #expect(error?.code == .corrupt)
@@ -151,6 +152,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
 
     @Test func pastTheEndMessageReadsAsInTheStyleGuide() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let header = #"{"fc1.weight":\#(info("F32", "[1048576]", 0, 4194304)),"#
             + #""fc2.weight":\#(info("F32", "[2]", 4194304, 4194312))}"#
         let path = try folder.write("b.safetensors", handBuiltSafeTensors(header: header, data: countingBytes(4194304)))
@@ -162,6 +164,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
 
     @Test func missingFileIsNotFound() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let path = folder.path("absent.safetensors")
         let error = mgitError { _ = try SafeTensorsReader(path: path) }
         #expect(error?.code == .notFound)
@@ -170,6 +173,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
 
     @Test func directoryIsAnIOError() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let path = folder.path("model.safetensors")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         let error = mgitError { _ = try SafeTensorsReader(path: path) }
@@ -181,6 +185,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
         // Root reads any file whatever its mode, so there is nothing to check as root.
         guard getuid() != 0 else { return }
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let path = try folder.write("locked.safetensors", handBuiltSafeTensors(header: "{}"))
         try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: path)
         let error = mgitError { _ = try SafeTensorsReader(path: path) }
@@ -195,6 +200,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
         // The reference writer pads with trailing spaces; the reference reader (serde_json) also allows leading
         // whitespace.
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let header = leading + #"{"w":\#(info("U8", "[3]", 0, 3))}"# + trailing
         let path = try folder.write("p.safetensors", handBuiltSafeTensors(header: header, data: [9, 8, 7]))
         let reader = try SafeTensorsReader(path: path)
@@ -204,6 +210,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
 
     @Test func entriesComeInDataOrderWhateverTheHeaderOrder() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         // Header order c, __metadata__, a, b, e; data order a (0..<8), e and c (empty, at 8), b (8..<10).
         let header = "{"
             + #""c":\#(info("F16", "[0,5]", 8, 8)),"#
@@ -224,6 +231,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
     @Test func ignoresUnknownFieldsInATensorDescription() throws {
         // The reference reader's serde struct ignores fields it does not know.
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let header = #"{"w":{"extra":[1,{"x":null}],"dtype":"I8","shape":[2],"data_offsets":[0,2],"more":true}}"#
         let path = try folder.write("x.safetensors", handBuiltSafeTensors(header: header, data: [0xFF, 1]))
         let checkpoint = try SafeTensors.read(path: path)
@@ -232,6 +240,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
 
     @Test func readsEscapedNamesAndMetadata() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let header = #"{"__metadata__":{"q\"uote":"back\\slash\/","tab":"a\tb","emoji":"\ud83d\ude00\u00e9"},"#
             + #""layer\u002e0":\#(info("BOOL", "[2]", 0, 2))}"#
         let path = try folder.write("e.safetensors", handBuiltSafeTensors(header: header, data: [0, 1]))
@@ -242,6 +251,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
 
     @Test func readsAnEmptyCheckpoint() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let path = try folder.write("empty.safetensors", handBuiltSafeTensors(header: "{}      "))
         let reader = try SafeTensorsReader(path: path)
         #expect(reader.entries.isEmpty)
@@ -251,6 +261,7 @@ private func info(_ dtype: String, _ shape: String, _ begin: Int, _ end: Int) ->
 
     @Test func withBytesLendsTheMappedDataWithoutCopying() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let header = #"{"a":\#(info("U8", "[3]", 0, 3)),"b":\#(info("I32", "[2]", 3, 11))}"#
         let path = try folder.write("v.safetensors", handBuiltSafeTensors(header: header, data: countingBytes(11)))
         let reader = try SafeTensorsReader(path: path)

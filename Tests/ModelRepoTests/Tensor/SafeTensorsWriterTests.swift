@@ -21,6 +21,7 @@ import Testing
     @Test(arguments: [1, 3, 4096, 1 << 20, 5_000_000])
     func streamingInChunksEqualsWholeWrite(chunk: Int) throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let checkpoint = Self.sample()
         try SafeTensors.write(checkpoint, to: folder.path("whole.safetensors"))
 
@@ -47,6 +48,7 @@ import Testing
 
     @Test func abandonedWriterLeavesNoFile() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let checkpoint = Self.sample()
         do {
             let writer = try SafeTensorsWriter(path: folder.path("a.safetensors"), entries: Self.entries(checkpoint),
@@ -62,6 +64,7 @@ import Testing
 
     @Test func finishWithMissingDataThrowsAndLeavesNoFile() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let checkpoint = Self.sample()
         do {
             let writer = try SafeTensorsWriter(path: folder.path("m.safetensors"), entries: Self.entries(checkpoint),
@@ -78,6 +81,7 @@ import Testing
 
     @Test func appendingMoreThanPromisedThrowsAndWritesNothing() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let entries = [TensorEntry(name: "a", dtype: .u8, shape: [2]), TensorEntry(name: "b", dtype: .i16, shape: [1])]
         let writer = try SafeTensorsWriter(path: folder.path("o.safetensors"), entries: entries, metadata: [:])
         try [UInt8]([1, 2, 3]).withUnsafeBytes { try writer.append($0) }
@@ -95,6 +99,7 @@ import Testing
     @Test(arguments: [["w", "w"], ["__metadata__"]])
     func refusesNamesTheHeaderCannotHold(names: [String]) throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let entries = names.map { TensorEntry(name: $0, dtype: .u8, shape: [1]) }
         let error = mgitError {
             _ = try SafeTensorsWriter(path: folder.path("n.safetensors"), entries: entries, metadata: [:])
@@ -106,6 +111,7 @@ import Testing
 
     @Test func missingFolderIsAnIOError() throws {
         let folder = try TensorScratchFolder()
+        defer { folder.remove() }
         let path = folder.path("no/such/folder/x.safetensors")
         let error = mgitError { _ = try SafeTensorsWriter(path: path, entries: [], metadata: [:]) }
         #expect(error?.code == .io)
