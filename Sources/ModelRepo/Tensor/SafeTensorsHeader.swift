@@ -47,11 +47,6 @@ struct SafeTensorsHeader {
         if !StrictJSONParser.isValidUTF8(headerBytes) {
             throw corrupt("the header is not valid UTF-8")
         }
-        // Like the reference reader: no leading whitespace, the header must open a JSON object at once.
-        guard headerLength > 0, headerBytes[0] == UInt8(ascii: "{") else {
-            throw corrupt("the header does not start with '{'; it must be a JSON object")
-        }
-
         let json: JSONValue
         do {
             json = try StrictJSONParser.parse(headerBytes)
@@ -63,8 +58,9 @@ struct SafeTensorsHeader {
             }
             throw corrupt("the header is not valid JSON: \(error.message) (at byte \(8 + error.offset) of the file)")
         }
+        // Whitespace around the object is allowed, as serde_json in the reference reader (0.8) allows it.
         guard case let .object(members) = json else {
-            throw corrupt("the header is not a JSON object")  // Unreachable after the '{' check; kept for safety.
+            throw corrupt("the header is \(json.kindDescription), not a JSON object")
         }
 
         var metadata: [String: String] = [:]
@@ -161,7 +157,7 @@ struct SafeTensorsHeader {
         }
         guard let dtype = DType(rawValue: dtypeName) else {
             let known = DType.allCases.map(\.rawValue).joined(separator: ", ")
-            throw corrupt("tensor '\(name)' has unknown dtype '\(dtypeName)'; mgit reads \(known)")
+            throw corrupt("tensor '\(name)' has dtype '\(dtypeName)', which mgit cannot read (it reads \(known))")
         }
 
         let shapeValue = try field("shape")

@@ -25,6 +25,10 @@ public final class SafeTensorsWriter {
     private var written = 0
     private var buffer: [UInt8] = []
     private var finished = false
+    /// The write error that broke the file, if one did; ``finish()`` then refuses to rename it into place.
+    private var failure: MgitError?
+    /// Whether this writer created the temporary file (and so must remove it if it never finishes).
+    private var createdTemporaryFile = false
 
     /// Creates the temporary file beside `path` and writes the header for `entries` (in data order) and
     /// `metadata`.
@@ -63,16 +67,15 @@ public final class SafeTensorsWriter {
             throw MgitError(.io, "cannot create a temporary file beside '\(path)': \(MappedFile.describe(code))",
                             underlying: MappedFile.describe(code))
         }
+        createdTemporaryFile = true
         buffer.reserveCapacity(Self.bufferCapacity)
         let header = SafeTensors.header(for: entries, metadata: metadata)
         try header.withUnsafeBytes { try writeFully($0) }
     }
 
     deinit {
-        if !finished {
-            if fd >= 0 { close(fd) }
-            unlink(temporaryPath)
-        }
+        if fd >= 0 { close(fd) }
+        if createdTemporaryFile && !finished { unlink(temporaryPath) }
     }
 
     /// Appends the next bytes of tensor data: the tensors' raw little-endian bytes back to back in entry order,
@@ -86,14 +89,20 @@ public final class SafeTensorsWriter {
             throw MgitError(.invalidInput, "cannot write '\(path)': \(bytes.count) more bytes of tensor data would "
                 + "make \(written + bytes.count), but the entries promise \(dataLength)")
         }
+        if let failure { throw failure }
         written += bytes.count
-        if bytes.count >= Self.bufferCapacity {
-            try flush()
-            try writeFully(bytes)
-            return
+        do {
+            if bytes.count >= Self.bufferCapacity {
+                try flush()
+                try writeFully(bytes)
+                return
+            }
+            if buffer.count + bytes.count > Self.bufferCapacity { try flush() }
+            buffer.append(contentsOf: bytes)
+        } catch let error as MgitError {
+            failure = error
+            throw error
         }
-        if buffer.count + bytes.count > Self.bufferCapacity { try flush() }
-        buffer.append(contentsOf: bytes)
     }
 
     /// Checks that all promised data was appended, fsyncs, and renames the file into place at `path`.
@@ -103,6 +112,7 @@ public final class SafeTensorsWriter {
     ///   or renaming fails.
     public func finish() throws {
         precondition(!finished, "finish called twice")
+        if let failure { throw failure }
         if written < dataLength {
             var end = 0
             var incomplete = entries.first?.name ?? "?"
@@ -113,7 +123,12 @@ public final class SafeTensorsWriter {
             throw MgitError(.invalidInput, "cannot write '\(path)': only \(written) of \(dataLength) bytes of tensor "
                 + "data were appended; tensor '\(incomplete)' is incomplete")
         }
-        try flush()
+        do {
+            try flush()
+        } catch let error as MgitError {
+            failure = error
+            throw error
+        }
         if fsync(fd) != 0 { throw ioError("cannot sync") }
         let closed = close(fd)
         fd = -1

@@ -214,9 +214,9 @@ struct StrictJSONParser {
     }
 
     private mutating func parseHex4() throws(JSONSyntaxError) -> UInt16 {
-        guard position + 4 <= bytes.count else { throw error("unexpected end of text in a \\u escape") }
         var value: UInt16 = 0
         for _ in 0..<4 {
+            guard position < bytes.count else { throw error("unexpected end of text in a \\u escape") }
             let byte = bytes[position]
             let digit: UInt8
             switch byte {
