@@ -1,0 +1,417 @@
+import Glibc
+internal import CZlib
+
+/// Writes blobs into a new git pack (version 2) with its index (version 2), fast enough for tensors.
+///
+/// Each blob is stored as a zlib stream of *stored* deflate blocks, built by hand: random float
+/// bytes barely compress, so deflating them costs CPU for nothing. The pack and its index are
+/// written under temporary names in `<objects>/pack/`, synced, and renamed into place by
+/// ``finish()`` — the pack first, the index last, so a reader never finds an index without its
+/// pack. The format and the crash-safety argument are in docs/STORAGE-PACKS.md.
+///
+/// The caller checks which blobs the repository already has (``ObjectID/blobID(of:)``) and adds
+/// only the missing ones; a blob added twice to one writer is written once. A reader that already
+/// has the object database open (libgit2's `git_odb`) must refresh it to see the new pack.
+public final class PackWriter {
+    /// Where the pack, its index and the temporary files live: `<objects>/pack`.
+    public let packDirectory: String
+
+    /// Offsets at or above this go into the index's 8-byte large-offset table; git's own cutoff
+    /// is 2^31. Tests lower it to exercise the table without writing gigabytes.
+    let largeOffsetThreshold: UInt64
+
+    private struct Entry {
+        var id: ObjectID
+        var offset: UInt64
+        var crc: UInt32
+    }
+
+    /// Blobs below this size are hashed first, then copied into `staging`; larger ones are hashed
+    /// on one core while the other checksums and writes them straight from the caller's buffer.
+    private static let parallelThreshold = 1 << 20
+    /// Small objects gather here so that the file sees writes of about this size.
+    private static let stagingCapacity = 1 << 20
+    /// How far the written-but-unsynced tail may grow before disk writeback is started for it,
+    /// so that writing to disk overlaps hashing instead of all waiting for the final fsync.
+    private static let writebackInterval: UInt64 = 32 << 20
+    /// Stored deflate blocks carry a 16-bit length (RFC 1951 §3.2.4).
+    private static let maxBlock = 65_535
+    /// Blocks checksummed and written per system call: about 1 MiB, still warm in cache.
+    private static let blocksPerWrite = 16
+
+    private var packFD: Int32 = -1
+    private var packTempPath: String?
+    private var indexTempPath: String?
+    private var entries: [Entry] = []
+    private var written: Set<ObjectID> = []
+    /// Bytes in the file so far; `staging` follows them.
+    private var fileEnd: UInt64 = 0
+    private var staging: [UInt8] = []
+    private var writebackStart: UInt64 = 0
+    private var finished = false
+
+    /// Starts a pack in `<objectsDirectory>/pack`, creating that directory if needed.
+    ///
+    /// - Parameter objectsDirectory: A git repository's `objects` directory (`.git/objects`).
+    public convenience init(objectsDirectory: String) throws {
+        try self.init(objectsDirectory: objectsDirectory, largeOffsetThreshold: 1 << 31)
+    }
+
+    /// Starts a pack whose index stores offsets at or above `largeOffsetThreshold` in its
+    /// large-offset table (git's `index-pack --index-version=2,<limit>` does the same).
+    init(objectsDirectory: String, largeOffsetThreshold: UInt64) throws {
+        // git rejects an index whose every offset is large (it allows at most count - 1 of them):
+        // the first object, at offset 12, must stay in the 4-byte table.
+        precondition(largeOffsetThreshold > 12 && largeOffsetThreshold <= 1 << 31,
+                     "large-offset threshold must lie in 13...2^31")
+        self.largeOffsetThreshold = largeOffsetThreshold
+        packDirectory = objectsDirectory + "/pack"
+        var info = stat()
+        guard stat(objectsDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw MgitError(.notFound, "git objects directory '\(objectsDirectory)' does not exist; "
+                + "pass the repository's .git/objects directory")
+        }
+        if mkdir(packDirectory, 0o755) != 0 && errno != EEXIST {
+            throw Self.ioError("cannot create pack directory '\(packDirectory)'")
+        }
+        (packFD, packTempPath) = try Self.makeTemporary(in: packDirectory, prefix: "tmp_pack_")
+        staging.reserveCapacity(Self.stagingCapacity + Self.parallelThreshold)
+        // The object count is unknown until finish(), which rewrites these 12 bytes.
+        staging += Array("PACK".utf8) + Self.bigEndian(UInt32(2)) + Self.bigEndian(UInt32(0))
+    }
+
+    deinit {
+        if packFD >= 0 { close(packFD) }
+        if let packTempPath { unlink(packTempPath) }
+        if let indexTempPath { unlink(indexTempPath) }
+    }
+
+    /// The number of distinct blobs added so far.
+    public var objectCount: Int { entries.count }
+
+    /// Appends one blob (unless this writer already holds it) and returns its id.
+    ///
+    /// - Parameter bytes: The blob's content, e.g. one tensor's raw little-endian bytes; it is
+    ///   read, never kept, so the caller may reuse the memory once this returns.
+    public func addBlob(_ bytes: UnsafeRawBufferPointer) throws -> ObjectID {
+        precondition(!finished, "PackWriter.addBlob after finish()")
+        if bytes.count < Self.parallelThreshold {
+            let id = ObjectID.blobID(of: bytes)
+            guard !written.contains(id) else { return id }
+            appendStaged(bytes, id: id)
+            if staging.count >= Self.stagingCapacity { try flushStaging() }
+            return id
+        }
+        try flushStaging()
+        let start = fileEnd
+        // Two cores: the object id's SHA-1 on one, checksums and writes on the other (both only
+        // read `bytes`; writeObject only reads this writer's state). A duplicate is only known
+        // once the id is; its bytes are then simply overwritten by whatever follows.
+        let (id, (end, crc)) = try inParallel({ ObjectID.blobID(of: bytes) }, { try self.writeObject(bytes, at: start) })
+        if written.insert(id).inserted {
+            entries.append(Entry(id: id, offset: start, crc: crc))
+            fileEnd = end
+            try startWriteback()
+        }
+        return id
+    }
+
+    /// Completes the pack and its index, syncs them and renames them to `pack-<checksum>.pack`
+    /// and `.idx`.
+    ///
+    /// - Returns: The pack's checksum in hex (the `<checksum>` of its name), or nil when no blob
+    ///   was added, in which case no file remains.
+    public func finish() throws -> String? {
+        precondition(!finished, "PackWriter.finish() called twice")
+        finished = true
+        guard !entries.isEmpty else {
+            discard()
+            return nil
+        }
+        guard entries.count <= Int(UInt32.max) else {
+            throw MgitError(.invalidInput, "a pack holds at most \(UInt32.max) objects; "
+                + "\(entries.count) were added: split them over several packs")
+        }
+        try flushStaging()
+        let header = Array("PACK".utf8) + Self.bigEndian(UInt32(2)) + Self.bigEndian(UInt32(entries.count))
+        try header.withUnsafeBytes { try writeAll($0, at: 0) }
+        // A duplicate large blob written last leaves bytes past the real end.
+        if ftruncate(packFD, off_t(fileEnd)) != 0 { throw Self.ioError("cannot truncate '\(packTempPath!)'") }
+
+        // The trailer checksums the header, which was only now completed: hash the file again
+        // (from the page cache) while the disk catches up with what was written.
+        let (checksum, synced) = try inParallel({ try self.hashPack() }, { fdatasync(self.packFD) == 0 ? 0 : errno })
+        if synced != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'", errno: synced) }
+        try withUnsafeBytes(of: checksum.bytes) { try writeAll($0, at: fileEnd) }
+        if fsync(packFD) != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'") }
+        fchmod(packFD, 0o444)
+        close(packFD)
+        packFD = -1
+
+        let index = indexBytes(packChecksum: checksum)
+        let (indexFD, indexPath) = try Self.makeTemporary(in: packDirectory, prefix: "tmp_idx_")
+        indexTempPath = indexPath
+        defer { close(indexFD) }
+        try index.withUnsafeBytes { try Self.writeAll(fd: indexFD, $0, at: 0, path: indexPath) }
+        if fsync(indexFD) != 0 { throw Self.ioError("cannot sync '\(indexPath)'") }
+        fchmod(indexFD, 0o444)
+
+        let name = "pack-" + checksum.hex
+        try Self.rename(packTempPath!, to: "\(packDirectory)/\(name).pack")
+        packTempPath = nil
+        try Self.rename(indexPath, to: "\(packDirectory)/\(name).idx")
+        indexTempPath = nil
+        try syncDirectory()
+        return checksum.hex
+    }
+
+    // MARK: Encoding
+
+    /// Copies one small object, encoded, onto `staging` and records it.
+    private func appendStaged(_ bytes: UnsafeRawBufferPointer, id: ObjectID) {
+        let start = staging.count
+        staging += Self.objectHeader(count: bytes.count)
+        staging += [0x78, 0x01]
+        var adler = adler32_z(1, nil, 0)
+        var blockStart = 0
+        repeat {
+            let length = min(Self.maxBlock, bytes.count - blockStart)
+            let block = UnsafeRawBufferPointer(rebasing: bytes[blockStart..<blockStart + length])
+            staging += Self.storedBlockHeader(length: length, final: blockStart + length == bytes.count)
+            staging.append(contentsOf: block)
+            adler = Self.adler32(adler, block)
+            blockStart += length
+        } while blockStart < bytes.count
+        staging += Self.bigEndian(UInt32(adler))
+        let crc = staging.withUnsafeBytes { Self.crc32(0, UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        entries.append(Entry(id: id, offset: fileEnd + UInt64(start), crc: UInt32(crc)))
+        written.insert(id)
+    }
+
+    /// Writes one object straight from the caller's buffer at `start`; returns where it ends and
+    /// the CRC-32 of its packed bytes (which the index records).
+    private func writeObject(_ bytes: UnsafeRawBufferPointer, at start: UInt64) throws -> (end: UInt64, crc: UInt32) {
+        let blockCount = max(1, (bytes.count + Self.maxBlock - 1) / Self.maxBlock)
+        let prefix = Self.objectHeader(count: bytes.count) + [0x78, 0x01]
+        // Every small piece lives here, so that the iovecs can point at it: the object and zlib
+        // headers, one 5-byte header per stored block, the adler-32 trailer.
+        var pieces = prefix
+        for block in 0..<blockCount {
+            let length = min(Self.maxBlock, bytes.count - block * Self.maxBlock)
+            pieces += Self.storedBlockHeader(length: length, final: block == blockCount - 1)
+        }
+        pieces += [0, 0, 0, 0]
+        return try pieces.withUnsafeMutableBytes { pieces in
+            var crc = Self.crc32(0, UnsafeRawBufferPointer(rebasing: pieces[..<prefix.count]))
+            var adler = adler32_z(1, nil, 0)
+            var position = start
+            var vectors: [iovec] = [iovec(iov_base: pieces.baseAddress, iov_len: prefix.count)]
+            vectors.reserveCapacity(2 * Self.blocksPerWrite + 2)
+            for block in 0..<blockCount {
+                let header = UnsafeMutableRawBufferPointer(rebasing: pieces[(prefix.count + 5 * block)...].prefix(5))
+                let dataStart = block * Self.maxBlock
+                let data = UnsafeRawBufferPointer(
+                    rebasing: bytes[dataStart..<min(bytes.count, dataStart + Self.maxBlock)])
+                crc = Self.crc32(crc, UnsafeRawBufferPointer(header))
+                crc = Self.crc32(crc, data)
+                adler = Self.adler32(adler, data)
+                vectors.append(iovec(iov_base: header.baseAddress, iov_len: 5))
+                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count))
+                if block == blockCount - 1 {
+                    let trailer = UnsafeMutableRawBufferPointer(rebasing: pieces[(pieces.count - 4)...])
+                    trailer.copyBytes(from: Self.bigEndian(UInt32(adler)))
+                    crc = Self.crc32(crc, UnsafeRawBufferPointer(trailer))
+                    vectors.append(iovec(iov_base: trailer.baseAddress, iov_len: 4))
+                }
+                if vectors.count >= 2 * Self.blocksPerWrite || block == blockCount - 1 {
+                    position += try Self.writeAll(fd: packFD, &vectors, at: position, path: packTempPath!)
+                    vectors.removeAll(keepingCapacity: true)
+                }
+            }
+            return (position, UInt32(crc))
+        }
+    }
+
+    /// The type-and-size header of a pack entry: type 3 (blob) and the size, 4 bits then 7 per
+    /// byte, least significant first, high bit meaning "more follows" (gitformat-pack).
+    static func objectHeader(count: Int) -> [UInt8] {
+        var size = UInt64(count)
+        var header: [UInt8] = [UInt8(3 << 4) | UInt8(size & 0x0F)]
+        size >>= 4
+        while size > 0 {
+            header[header.count - 1] |= 0x80
+            header.append(UInt8(size & 0x7F))
+            size >>= 7
+        }
+        return header
+    }
+
+    /// A stored deflate block's header (RFC 1951 §3.2.4), byte-aligned because every block
+    /// before it is stored too: BFINAL and BTYPE=00 in one byte, then LEN and its complement.
+    static func storedBlockHeader(length: Int, final: Bool) -> [UInt8] {
+        let length = UInt16(length)
+        return [final ? 1 : 0, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
+    }
+
+    /// The version-2 index: fan-out table, sorted names, CRC-32s, offsets (4-byte, or an index
+    /// into the 8-byte table with the high bit set), the pack's checksum and its own.
+    private func indexBytes(packChecksum: ObjectID) -> [UInt8] {
+        let sorted = entries.sorted { $0.id < $1.id }
+        var index: [UInt8] = [0xFF, 0x74, 0x4F, 0x63] + Self.bigEndian(UInt32(2))
+        index.reserveCapacity(8 + 1024 + sorted.count * 36 + 40)
+        var fanout = [UInt32](repeating: 0, count: 256)
+        for entry in sorted { fanout[Int(entry.id.bytes.0)] += 1 }
+        var total: UInt32 = 0
+        for first in 0..<256 {
+            total += fanout[first]
+            index += Self.bigEndian(total)
+        }
+        for entry in sorted { withUnsafeBytes(of: entry.id.bytes) { index += $0 } }
+        for entry in sorted { index += Self.bigEndian(entry.crc) }
+        var large: [UInt64] = []
+        for entry in sorted {
+            if entry.offset < largeOffsetThreshold {
+                index += Self.bigEndian(UInt32(entry.offset))
+            } else {
+                index += Self.bigEndian(UInt32(0x8000_0000) | UInt32(large.count))
+                large.append(entry.offset)
+            }
+        }
+        for offset in large { index += Self.bigEndian(offset) }
+        withUnsafeBytes(of: packChecksum.bytes) { index += $0 }
+        var digest = SHA1()
+        digest.update(index)
+        let own = digest.finish()
+        withUnsafeBytes(of: own.bytes) { index += $0 }
+        return index
+    }
+
+    // MARK: Files
+
+    private func flushStaging() throws {
+        guard !staging.isEmpty else { return }
+        try staging.withUnsafeBytes { try writeAll($0, at: fileEnd) }
+        fileEnd += UInt64(staging.count)
+        staging.removeAll(keepingCapacity: true)
+        try startWriteback()
+    }
+
+    /// Asks the kernel to start writing the unsynced tail to disk, without waiting for it.
+    private func startWriteback() throws {
+        guard fileEnd - writebackStart >= Self.writebackInterval else { return }
+        // Only a hint: where the call is missing or refused, the final fsync still does the work.
+        _ = Self.syncFileRange?(packFD, off_t(writebackStart), off_t(fileEnd - writebackStart), Self.syncFileRangeWrite)
+        writebackStart = fileEnd
+    }
+
+    /// SHA-1 of the pack file's first `fileEnd` bytes: its trailer.
+    private func hashPack() throws -> ObjectID {
+        let chunk = 8 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
+        defer { buffer.deallocate() }
+        var digest = SHA1()
+        var position: UInt64 = 0
+        while position < fileEnd {
+            let want = Int(min(UInt64(chunk), fileEnd - position))
+            let got = pread(packFD, buffer.baseAddress, want, off_t(position))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { throw Self.ioError("cannot read back '\(packTempPath!)'", errno: got == 0 ? EIO : errno) }
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+            position += UInt64(got)
+        }
+        return digest.finish()
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
+        try Self.writeAll(fd: packFD, bytes, at: offset, path: packTempPath!)
+    }
+
+    private static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws {
+        var vectors = [iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)]
+        _ = try writeAll(fd: fd, &vectors, at: offset, path: path)
+    }
+
+    /// Writes every byte the vectors point at, starting at `offset`; returns how many.
+    /// `vectors` is consumed (advanced past partial writes).
+    private static func writeAll(fd: Int32, _ vectors: inout [iovec], at offset: UInt64, path: String) throws -> UInt64 {
+        var total: UInt64 = 0
+        var first = 0
+        while first < vectors.count {
+            if vectors[first].iov_len == 0 { first += 1; continue }
+            let count = Int32(min(vectors.count - first, 1024))
+            let n = vectors.withUnsafeBufferPointer { pwritev(fd, $0.baseAddress! + first, count, off_t(offset + total)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ioError("cannot write '\(path)'")
+            }
+            total += UInt64(n)
+            var left = n
+            while left > 0 {
+                let take = min(left, vectors[first].iov_len)
+                vectors[first].iov_base = vectors[first].iov_base.map { $0 + take }
+                vectors[first].iov_len -= take
+                left -= take
+                if vectors[first].iov_len == 0 { first += 1 }
+            }
+        }
+        return total
+    }
+
+    /// Linux's `sync_file_range`, which Glibc's Swift module hides (it needs `_GNU_SOURCE`).
+    private static let syncFileRange: (@convention(c) (Int32, off_t, off_t, UInt32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, off_t, off_t, UInt32) -> Int32).self)
+    }()
+    /// `SYNC_FILE_RANGE_WRITE`: start writeback of dirty pages, wait for nothing.
+    private static let syncFileRangeWrite: UInt32 = 2
+
+    /// Creates `<directory>/<prefix><random>` exclusively, the way `mkstemp` does, but close-on-exec
+    /// so that hooks and other children never inherit it.
+    private static func makeTemporary(in directory: String, prefix: String) throws -> (Int32, String) {
+        while true {
+            let suffix = String(UInt64.random(in: 0..<(1 << 48)), radix: 36)
+            let path = "\(directory)/\(prefix)\(suffix)"
+            let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 { return (fd, path) }
+            if errno != EEXIST { throw ioError("cannot create a temporary file in '\(directory)'") }
+        }
+    }
+
+    private static func rename(_ from: String, to: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw ioError("cannot rename '\(from)' to '\(to)'") }
+    }
+
+    /// Makes the renames durable: a directory's entries are data of the directory.
+    private func syncDirectory() throws {
+        let fd = open(packDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.ioError("cannot open '\(packDirectory)'") }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw Self.ioError("cannot sync '\(packDirectory)'") }
+    }
+
+    private func discard() {
+        if packFD >= 0 { close(packFD) }
+        packFD = -1
+        if let packTempPath { unlink(packTempPath) }
+        packTempPath = nil
+    }
+
+    private static func ioError(_ what: String, errno code: Int32 = errno) -> MgitError {
+        MgitError(.io, "\(what): \(String(cString: strerror(code))); check the disk and the directory's permissions",
+                  underlying: "errno \(code)")
+    }
+
+    // MARK: Checksums and numbers
+
+    private static func crc32(_ crc: UInt, _ bytes: UnsafeRawBufferPointer) -> UInt {
+        CZlib.crc32_z(crc, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+    }
+
+    private static func adler32(_ adler: UInt, _ bytes: UnsafeRawBufferPointer) -> UInt {
+        CZlib.adler32_z(adler, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+    }
+
+    static func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+}
