@@ -12,4 +12,10 @@ static inline int mgit_opts_enable_strict_object_creation(int on) {
 static inline int mgit_opts_enable_fsync(int on) {
     return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, on);
 }
+/// Caps how much of the pack files libgit2 keeps mapped, so reading large blobs keeps memory bounded.
+static inline int mgit_opts_set_mwindow_limits(size_t window_size, size_t mapped_limit) {
+    int rc = git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, window_size);
+    if (rc < 0) return rc;
+    return git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, mapped_limit);
+}
 #endif

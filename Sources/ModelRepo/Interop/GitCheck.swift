@@ -7,6 +7,8 @@ let libgit2Initialized: Bool = {
     git_libgit2_init()
     // Every object mgit writes is checked by libgit2 for well-formedness (trees, commits).
     mgit_opts_enable_strict_object_creation(1)
+    // Pack windows of 32 MiB, at most 128 MiB mapped: reading a tensor never maps a whole pack.
+    mgit_opts_set_mwindow_limits(32 << 20, 128 << 20)
     return true
 }()
 

@@ -11,6 +11,7 @@ enum BlobHashing {
             nonisolated(unsafe) let out = slots
             DispatchQueue.concurrentPerform(iterations: count) { i in
                 out[i] = sourceRef.withBytes(of: i) { GitOID(hex: ObjectID.blobID(of: $0).hex)! }
+                sourceRef.releasePages(of: i)
             }
         }
         return ids.map { $0! }

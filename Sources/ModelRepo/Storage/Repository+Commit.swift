@@ -182,6 +182,7 @@ extension Repository {
                 written.insert(id)
                 return bytes.count
             }
+            source.releasePages(of: i)
             let d = described[i]
             entries.append(.init(name: d.name, dtype: d.dtype, shape: d.shape, blob: id.hex,
                                  path: "tensors/" + TensorPath.encode(d.name), bytes: byteCount))

@@ -8,6 +8,8 @@ protocol TensorSource {
     func describe(_ index: Int) -> (name: String, dtype: DType, shape: [Int])
     /// Lends tensor `index`'s raw bytes.
     func withBytes<R>(of index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+    /// Says tensor `index` will not be read again soon, so its memory may be released.
+    func releasePages(of index: Int)
 }
 
 extension Checkpoint: TensorSource {
@@ -21,6 +23,8 @@ extension Checkpoint: TensorSource {
     func withBytes<R>(of index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try self[names[index]]!.bytes.withUnsafeBytes(body)
     }
+
+    func releasePages(of index: Int) {}
 }
 
 extension SafeTensorsReader: TensorSource {

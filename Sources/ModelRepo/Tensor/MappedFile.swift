@@ -78,4 +78,17 @@ final class MappedFile: @unchecked Sendable {
     static func describe(_ code: Int32) -> String {
         String(cString: strerror(code))
     }
+
+    /// Drops the pages of `range` from this process's resident memory (the file stays in the page cache).
+    ///
+    /// Commit reads a tensor once to hash it and once to store it; releasing its pages afterwards keeps the
+    /// resident set near one tensor, not the whole file.
+    func releasePages(_ range: Range<Int>) {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        let end = min(bytes.count, (range.upperBound + page - 1) / page * page)
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+    }
 }

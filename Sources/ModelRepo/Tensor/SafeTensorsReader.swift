@@ -62,6 +62,12 @@ public final class SafeTensorsReader: Sendable {
         return try withExtendedLifetime(file) { try body(view) }
     }
 
+    /// Drops entry `entry`'s pages from resident memory after use (they stay in the page cache).
+    public func releasePages(of entry: Int) {
+        let begin = fileOffsets[entry]
+        files[fileIndices[entry]].releasePages(begin..<begin + entries[entry].byteCount)
+    }
+
     /// A copy of entry `entry` as an in-memory tensor.
     public func tensor(at entry: Int) -> Tensor {
         let description = entries[entry]
