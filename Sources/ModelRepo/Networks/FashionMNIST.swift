@@ -27,10 +27,9 @@ public enum FashionMNIST {
                                 + "reinstall dataset-fashion-mnist (scripts/bootstrap)")
         }
         let n = images.shape[0], features = images.shape[1] * images.shape[2]
-        let scale: Float = 1 / 255
         let values = images.bytes.withUnsafeBufferPointer { src in
             [Float](unsafeUninitializedCapacity: src.count) { out, initialized in
-                for i in 0..<src.count { out[i] = Float(src[i]) * scale }
+                for i in 0..<src.count { out[i] = Float(src[i]) / 255 }
                 initialized = src.count
             }
         }
