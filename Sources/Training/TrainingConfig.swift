@@ -1,0 +1,54 @@
+import ModelRepo
+
+/// How to train an MLP classifier: its hidden widths, the optimiser and schedule, the seed and the data.
+///
+/// The same config, data and `OPENBLAS_NUM_THREADS` give a bit-identical checkpoint.
+public struct TrainingConfig: Sendable, Codable, Equatable {
+    /// The hidden layer widths, e.g. `[512, 512, 512]`; input and output widths come from the data.
+    public var hidden: [Int]
+    /// Passes over the training subset.
+    public var epochs: Int
+    /// Samples per optimiser step (the last step of an epoch takes the remainder).
+    public var batch: Int
+    /// The optimiser's step size.
+    public var learningRate: Double
+    /// SGD with momentum or Adam.
+    public var optimizer: Optimizer
+    /// Seeds the He initialisation and the per-epoch shuffles.
+    public var seed: UInt64
+    /// Which training samples to use.
+    public var subset: DatasetSubset
+
+    /// The demo's defaults: a 512-512-512 MLP, one epoch of Adam (lr 1e-3) in batches of 128.
+    public init(hidden: [Int] = [512, 512, 512], epochs: Int = 1, batch: Int = 128, learningRate: Double = 1e-3,
+                optimizer: Optimizer = .adam(), seed: UInt64 = 0, subset: DatasetSubset = .all) {
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch = batch
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.seed = seed
+        self.subset = subset
+    }
+
+    /// Fails with a message naming the bad setting.
+    public func validate() throws {
+        guard hidden.allSatisfy({ $0 > 0 }) else {
+            throw MgitError(.invalidInput, "hidden widths must be positive, got \(hidden)")
+        }
+        guard epochs >= 1, batch >= 1 else {
+            throw MgitError(.invalidInput, "epochs and batch must be at least 1, got \(epochs) and \(batch)")
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw MgitError(.invalidInput, "the learning rate must be positive, got \(learningRate)")
+        }
+    }
+}
+
+/// A first-order optimiser, with PyTorch's update rules.
+public enum Optimizer: Sendable, Codable, Equatable {
+    /// SGD with heavy-ball momentum: `v ← μ·v + g`, `θ ← θ − lr·v` (`torch.optim.SGD`).
+    case sgd(momentum: Double = 0.9)
+    /// Adam (Kingma & Ba 2015, Algorithm 1) with bias correction (`torch.optim.Adam`).
+    case adam(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8)
+}
