@@ -486,7 +486,7 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
 }
 
 /// A score type the assignment solver stores as is and widens to `Double` eight lanes at a time.
-protocol AssignmentCost: BinaryFloatingPoint, SIMDScalar {
+protocol AssignmentCost: BinaryFloatingPoint, SIMDScalar, Codable {
     /// Eight consecutive values from `p`, as `Double`.
     static func lane(_ p: UnsafeMutablePointer<Self>) -> SIMD8<Double>
 }
