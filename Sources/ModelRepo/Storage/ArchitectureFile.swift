@@ -2,14 +2,11 @@ import Foundation
 
 /// An architecture description file given with `--arch`, stored as `arch.json` in a commit.
 public enum ArchitectureFile {
-    /// Reads and checks the file: it must be a JSON object (docs/ARCHITECTURES.md gives the fields).
+    /// Reads and validates the file (docs/ARCHITECTURES.md gives the fields); returns its canonical JSON.
     public static func read(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw MgitError(.notFound, "architecture file '\(path)' does not exist or cannot be read")
         }
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-            throw MgitError(.invalidInput, "architecture file '\(path)' is not a JSON object (see docs/ARCHITECTURES.md)")
-        }
-        return Array(data)
+        return Array(try ArchitectureSpec.decode(json: data, source: "architecture file '\(path)'").json())
     }
 }
