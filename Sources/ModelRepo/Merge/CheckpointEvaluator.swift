@@ -1,0 +1,56 @@
+import Foundation
+
+/// Loss and accuracy of one checkpoint, measured by mgit or by the user's own evaluator.
+public struct Evaluated: Codable, Sendable, Equatable {
+    /// Mean loss (natural-log cross-entropy for the built-in evaluator).
+    public var loss: Double
+    /// Fraction correct in [0, 1], when the evaluator reports it.
+    public var accuracy: Double?
+
+    public init(loss: Double, accuracy: Double?) {
+        self.loss = loss
+        self.accuracy = accuracy
+    }
+}
+
+/// Something that measures a checkpoint: the built-in networks on a dataset, or an external command.
+public protocol CheckpointEvaluator {
+    /// A short description for reports (`fashion-mnist:test`, `python3 eval.py {checkpoint}`).
+    var description: String { get }
+    func evaluate(_ checkpoint: Checkpoint) throws -> Evaluated
+}
+
+/// mgit's own evaluation: the architecture's forward pass over a dataset, after recomputing BatchNorm
+/// statistics on training data when the network has BatchNorm (Git Re-Basin §A.4).
+public struct BuiltinEvaluator: CheckpointEvaluator {
+    public let spec: ArchitectureSpec
+    public let dataset: Dataset
+    public let dataDescription: String
+    /// Training samples for recomputing BatchNorm statistics; nil leaves them as stored.
+    public let batchNormData: Dataset?
+    public let batch: Int
+
+    public init(spec: ArchitectureSpec, dataset: Dataset, dataDescription: String, batchNormData: Dataset?, batch: Int = 1000) {
+        self.spec = spec
+        self.dataset = dataset
+        self.dataDescription = dataDescription
+        self.batchNormData = batchNormData
+        self.batch = batch
+    }
+
+    public var description: String { dataDescription }
+
+    /// Whether this architecture has BatchNorm layers whose statistics interpolation invalidates.
+    public static func hasBatchNorm(_ spec: ArchitectureSpec) -> Bool {
+        spec.kind == .resnet20 && (spec.norm ?? .batchnorm) == .batchnorm
+    }
+
+    public func evaluate(_ checkpoint: Checkpoint) throws -> Evaluated {
+        var weights = checkpoint
+        if let batchNormData, Self.hasBatchNorm(spec) {
+            weights = try BatchNormStatistics.reset(checkpoint, spec: spec, on: batchNormData)
+        }
+        let result = try Evaluation.evaluate(try makeNetwork(spec, weights), dataset, batch: batch)
+        return Evaluated(loss: result.loss, accuracy: result.accuracy)
+    }
+}
