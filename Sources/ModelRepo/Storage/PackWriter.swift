@@ -24,6 +24,8 @@ public final class PackWriter {
         var id: ObjectID
         var offset: UInt64
         var crc: UInt32
+        /// The blob's own size, to find its bytes again between the stored-block headers.
+        var size: Int
     }
 
     /// Blobs below this size are hashed first, then copied into `staging`; larger ones are hashed
@@ -43,7 +45,8 @@ public final class PackWriter {
     private var packTempPath: String?
     private var indexTempPath: String?
     private var entries: [Entry] = []
-    private var written: Set<ObjectID> = []
+    /// Where each id's entry is in `entries`.
+    private var written: [ObjectID: Int] = [:]
     /// Bytes in the file so far; `staging` follows them.
     private var fileEnd: UInt64 = 0
     private var staging: [UInt8] = []
@@ -94,10 +97,18 @@ public final class PackWriter {
     /// - Parameter bytes: The blob's content, e.g. one tensor's raw little-endian bytes; it is
     ///   read, never kept, so the caller may reuse the memory once this returns.
     public func addBlob(_ bytes: UnsafeRawBufferPointer) throws -> ObjectID {
+        try addBlob(bytes, naming: ObjectID.blobID(of:))
+    }
+
+    /// ``addBlob(_:)`` with the id function as a parameter, so that tests can force collisions.
+    func addBlob(_ bytes: UnsafeRawBufferPointer, naming name: (UnsafeRawBufferPointer) -> ObjectID) throws -> ObjectID {
         precondition(!finished, "PackWriter.addBlob after finish()")
         if bytes.count < Self.parallelThreshold {
-            let id = ObjectID.blobID(of: bytes)
-            guard !written.contains(id) else { return id }
+            let id = name(bytes)
+            if let earlier = written[id] {
+                try checkSameBytes(bytes, as: entries[earlier])
+                return id
+            }
             appendStaged(bytes, id: id)
             if staging.count >= Self.stagingCapacity { try flushStaging() }
             return id
@@ -107,13 +118,42 @@ public final class PackWriter {
         // Two cores: the object id's SHA-1 on one, checksums and writes on the other (both only
         // read `bytes`; writeObject only reads this writer's state). A duplicate is only known
         // once the id is; its bytes are then simply overwritten by whatever follows.
-        let (id, (end, crc)) = try inParallel({ ObjectID.blobID(of: bytes) }, { try self.writeObject(bytes, at: start) })
-        if written.insert(id).inserted {
-            entries.append(Entry(id: id, offset: start, crc: crc))
-            fileEnd = end
-            try startWriteback()
+        let (id, (end, crc)) = try inParallel({ name(bytes) }, { try self.writeObject(bytes, at: start) })
+        if let earlier = written[id] {
+            try checkSameBytes(bytes, as: entries[earlier])
+            return id
         }
+        written[id] = entries.count
+        entries.append(Entry(id: id, offset: start, crc: crc, size: bytes.count))
+        fileEnd = end
+        try startWriteback()
         return id
+    }
+
+    /// Throws unless `bytes` are exactly the blob already written as `entry`.
+    ///
+    /// Two different blobs with one SHA-1 take a deliberate collision attack; the plain SHA-1
+    /// used here would not notice one (docs/STORAGE-PACKS.md), so a repeated id is trusted only
+    /// after its bytes are compared. Repeats are rare (equal tensors), so reading back is cheap.
+    private func checkSameBytes(_ bytes: UnsafeRawBufferPointer, as entry: Entry) throws {
+        try flushStaging()
+        var same = bytes.count == entry.size
+        var position = entry.offset + UInt64(Self.objectHeader(count: entry.size).count + 2)
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 5 + Self.maxBlock, alignment: 16)
+        defer { block.deallocate() }
+        var compared = 0
+        while same && compared < bytes.count {
+            let length = min(Self.maxBlock, bytes.count - compared)
+            try readAll(into: UnsafeMutableRawBufferPointer(rebasing: block[..<(5 + length)]), at: position)
+            same = memcmp(block.baseAddress! + 5, bytes.baseAddress! + compared, length) == 0
+            compared += length
+            position += UInt64(5 + length)
+        }
+        guard same else {
+            throw MgitError(.corrupt, "two different blobs (\(entry.size) and \(bytes.count) bytes) both have "
+                + "SHA-1 id \(entry.id): a SHA-1 collision, which only a crafted input produces; "
+                + "refusing to store the second one — check where this checkpoint came from")
+        }
     }
 
     /// Completes the pack and its index, syncs them and renames them to `pack-<checksum>.pack`
@@ -184,8 +224,8 @@ public final class PackWriter {
         } while blockStart < bytes.count
         staging += Self.bigEndian(UInt32(adler))
         let crc = staging.withUnsafeBytes { Self.crc32(0, UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        entries.append(Entry(id: id, offset: fileEnd + UInt64(start), crc: UInt32(crc)))
-        written.insert(id)
+        written[id] = entries.count
+        entries.append(Entry(id: id, offset: fileEnd + UInt64(start), crc: UInt32(crc), size: bytes.count))
     }
 
     /// Writes one object straight from the caller's buffer at `start`; returns where it ends and
@@ -313,13 +353,21 @@ public final class PackWriter {
         var position: UInt64 = 0
         while position < fileEnd {
             let want = Int(min(UInt64(chunk), fileEnd - position))
-            let got = pread(packFD, buffer.baseAddress, want, off_t(position))
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { throw Self.ioError("cannot read back '\(packTempPath!)'", errno: got == 0 ? EIO : errno) }
-            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
-            position += UInt64(got)
+            try readAll(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), at: position)
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<want]))
+            position += UInt64(want)
         }
         return digest.finish()
+    }
+
+    private func readAll(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws {
+        var done = 0
+        while done < buffer.count {
+            let got = pread(packFD, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { throw Self.ioError("cannot read back '\(packTempPath!)'", errno: got == 0 ? EIO : errno) }
+            done += got
+        }
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {

@@ -147,6 +147,25 @@ import Testing
         #expect(try Self.packDirectoryListing(repository) == before)
     }
 
+    /// A forced id collision: equal bytes are one object, different bytes are refused.
+    @Test(arguments: [0, 70_000, 1_100_000])
+    func repeatedIDsAreComparedByteForByte(size: Int) throws {
+        let repository = try TemporaryRepository()
+        let writer = try PackWriter(objectsDirectory: repository.objects)
+        let forced = try #require(ObjectID(hex: String(repeating: "ab", count: 20)))
+        let blob = Self.randomBytes(count: size, seed: 5)
+        var other = blob
+        if size > 0 { other[size - 1] ^= 1 } else { other = [0] }
+        let filler = Self.randomBytes(count: 2_000_000, seed: 6)
+        _ = try blob.withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) }
+        _ = try filler.withUnsafeBytes { try writer.addBlob($0) }
+        #expect(try Array(blob).withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) } == forced)
+        #expect(writer.objectCount == 2)
+        #expect(throws: MgitError.self) {
+            try other.withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) }
+        }
+    }
+
     @Test func missingObjectsDirectoryIsReported() {
         #expect(throws: MgitError.self) { try PackWriter(objectsDirectory: "/nonexistent/objects") }
     }
