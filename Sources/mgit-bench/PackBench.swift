@@ -22,6 +22,9 @@ struct PackBench: ParsableCommand {
     @Option(help: "Directory for the scratch repositories (default: the temporary directory).")
     var directory: String?
 
+    @Flag(help: "Do not announce the object count (PackWriter then re-reads the pack in finish()).")
+    var noCount = false
+
     func run() throws {
         let blobBytes = blobMebibytes << 20
         let blobCount = max(1, mebibytes / blobMebibytes)
@@ -30,14 +33,18 @@ struct PackBench: ParsableCommand {
         // One reused buffer: memory stays at one tensor, like a commit reading tensor by tensor.
         var buffer = [UInt8](repeating: 0, count: blobBytes)
 
-        print("PackWriter: \(blobCount) blobs × \(blobMebibytes) MiB random float32")
+        print("PackWriter: \(blobCount) blobs × \(blobMebibytes) MiB random float32, "
+            + (noCount ? "object count not announced" : "object count announced"))
         let main = try Self.makeRepository(scratch + "/packwriter")
-        let full = try Self.timePackWriter(repository: main, blobs: blobCount, buffer: &buffer)
+        let cpuBefore = Self.cpuSeconds()
+        let full = try Self.timePackWriter(repository: main, blobs: blobCount, announce: !noCount, buffer: &buffer)
+        let cpu = Self.cpuSeconds() - cpuBefore
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "  %.0f MB in %.2f s (finish %.2f s) = %.0f MB/s (incl. fsync); pack %.0f MB; peak RSS %.0f MB",
                      full.bytes / 1e6, full.seconds, full.finishSeconds, full.bytes / 1e6 / full.seconds,
                      full.packBytes / 1e6, Double(usage.ru_maxrss) / 1024 * 1.048576))
+        print(String(format: "  CPU: %.2f s user+sys over both cores, including generating the random bytes", cpu))
         let fsckStart = Date()
         let fsck = try Self.git(["fsck", "--strict", "--full", "--no-dangling"], in: main)
         print(String(format: "  git fsck --strict --full: %@ (%.1f s)",
@@ -47,7 +54,7 @@ struct PackBench: ParsableCommand {
         let sampleBlobs = max(1, sampleMebibytes / blobMebibytes)
         print("Comparison: \(sampleBlobs) blobs × \(blobMebibytes) MiB each writer")
         let sample = try Self.timePackWriter(repository: try Self.makeRepository(scratch + "/sample-pack"),
-                                             blobs: sampleBlobs, buffer: &buffer)
+                                             blobs: sampleBlobs, announce: !noCount, buffer: &buffer)
         Self.report("PackWriter (pack, stored blocks, fsync)", sample.bytes, sample.seconds)
         let loose = try Self.timeLibgit2Loose(repository: try Self.makeRepository(scratch + "/libgit2"),
                                               blobs: sampleBlobs, buffer: &buffer)
@@ -62,9 +69,10 @@ struct PackBench: ParsableCommand {
     // MARK: Writers
 
     /// Times addBlob for every blob plus finish(); generating the bytes is not timed.
-    static func timePackWriter(repository: String, blobs: Int, buffer: inout [UInt8])
+    static func timePackWriter(repository: String, blobs: Int, announce: Bool, buffer: inout [UInt8])
         throws -> (bytes: Double, seconds: Double, packBytes: Double, finishSeconds: Double) {
-        let writer = try PackWriter(objectsDirectory: repository + "/.git/objects")
+        let writer = try PackWriter(objectsDirectory: repository + "/.git/objects",
+                                    expectedObjectCount: announce ? blobs : nil)
         var seconds = 0.0
         for index in 0..<blobs {
             fillRandom(&buffer, seed: UInt64(index))
@@ -128,6 +136,14 @@ struct PackBench: ParsableCommand {
                 floats[i] = Float(bitPattern: 0x3F80_0000 | state >> 9) * 2 - 3
             }
         }
+    }
+
+    /// User + system CPU seconds of this process so far, all threads.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func report(_ name: String, _ bytes: Double, _ seconds: Double) {

@@ -52,22 +52,34 @@ public final class PackWriter {
     private var staging: [UInt8] = []
     private var writebackStart: UInt64 = 0
     private var finished = false
+    /// The object count written into the header at the start, when the caller announced one.
+    private let announcedCount: Int?
+    /// The trailer checksum so far, kept only while the header's count may still be right.
+    private var packDigest: SHA1?
 
     /// Starts a pack in `<objectsDirectory>/pack`, creating that directory if needed.
     ///
-    /// - Parameter objectsDirectory: A git repository's `objects` directory (`.git/objects`).
-    public convenience init(objectsDirectory: String) throws {
-        try self.init(objectsDirectory: objectsDirectory, largeOffsetThreshold: 1 << 31)
+    /// - Parameters:
+    ///   - objectsDirectory: A git repository's `objects` directory (`.git/objects`).
+    ///   - expectedObjectCount: How many distinct blobs will be added, if the caller knows. The
+    ///     pack's trailer checksum covers the object count in its header; knowing the count up
+    ///     front lets the writer checksum the pack as it goes instead of reading it all again in
+    ///     ``finish()``. A wrong count costs only that re-read.
+    public convenience init(objectsDirectory: String, expectedObjectCount: Int? = nil) throws {
+        try self.init(objectsDirectory: objectsDirectory, expectedObjectCount: expectedObjectCount,
+                      largeOffsetThreshold: 1 << 31)
     }
 
     /// Starts a pack whose index stores offsets at or above `largeOffsetThreshold` in its
     /// large-offset table (git's `index-pack --index-version=2,<limit>` does the same).
-    init(objectsDirectory: String, largeOffsetThreshold: UInt64) throws {
+    init(objectsDirectory: String, expectedObjectCount: Int? = nil, largeOffsetThreshold: UInt64) throws {
         // git rejects an index whose every offset is large (it allows at most count - 1 of them):
         // the first object, at offset 12, must stay in the 4-byte table.
         precondition(largeOffsetThreshold > 12 && largeOffsetThreshold <= 1 << 31,
                      "large-offset threshold must lie in 13...2^31")
         self.largeOffsetThreshold = largeOffsetThreshold
+        announcedCount = expectedObjectCount.flatMap { (1...Int(UInt32.max)).contains($0) ? $0 : nil }
+        packDigest = announcedCount == nil ? nil : SHA1()
         packDirectory = objectsDirectory + "/pack"
         var info = stat()
         guard stat(objectsDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
@@ -79,8 +91,8 @@ public final class PackWriter {
         }
         (packFD, packTempPath) = try Self.makeTemporary(in: packDirectory, prefix: "tmp_pack_")
         staging.reserveCapacity(Self.stagingCapacity + Self.parallelThreshold)
-        // The object count is unknown until finish(), which rewrites these 12 bytes.
-        staging += Array("PACK".utf8) + Self.bigEndian(UInt32(2)) + Self.bigEndian(UInt32(0))
+        // Without an announced count, finish() rewrites these 12 bytes.
+        staging += Self.packHeader(count: announcedCount ?? 0)
     }
 
     deinit {
@@ -118,10 +130,18 @@ public final class PackWriter {
         // Two cores: the object id's SHA-1 on one, checksums and writes on the other (both only
         // read `bytes`; writeObject only reads this writer's state). A duplicate is only known
         // once the id is; its bytes are then simply overwritten by whatever follows.
-        let (id, (end, crc)) = try inParallel({ name(bytes) }, { try self.writeObject(bytes, at: start) })
+        // With an announced count the id's core also extends the pack checksum (on a copy, which
+        // a duplicate discards).
+        let ((id, digest), (end, crc, adler)) = try inParallel({ [packDigest] in
+            (name(bytes), packDigest.map { Self.digest($0, extendedByObject: bytes) })
+        }, { try self.writeObject(bytes, at: start) })
         if let earlier = written[id] {
             try checkSameBytes(bytes, as: entries[earlier])
             return id
+        }
+        if var digest {
+            digest.update(Self.bigEndian(adler))
+            packDigest = digest
         }
         written[id] = entries.count
         entries.append(Entry(id: id, offset: start, crc: crc, size: bytes.count))
@@ -173,15 +193,20 @@ public final class PackWriter {
                 + "\(entries.count) were added: split them over several packs")
         }
         try flushStaging()
-        let header = Array("PACK".utf8) + Self.bigEndian(UInt32(2)) + Self.bigEndian(UInt32(entries.count))
-        try header.withUnsafeBytes { try writeAll($0, at: 0) }
         // A duplicate large blob written last leaves bytes past the real end.
         if ftruncate(packFD, off_t(fileEnd)) != 0 { throw Self.ioError("cannot truncate '\(packTempPath!)'") }
-
-        // The trailer checksums the header, which was only now completed: hash the file again
-        // (from the page cache) while the disk catches up with what was written.
-        let (checksum, synced) = try inParallel({ try self.hashPack() }, { fdatasync(self.packFD) == 0 ? 0 : errno })
-        if synced != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'", errno: synced) }
+        let checksum: ObjectID
+        if announcedCount == entries.count, var packDigest {
+            checksum = packDigest.finish()
+            if fdatasync(packFD) != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'") }
+        } else {
+            try Self.packHeader(count: entries.count).withUnsafeBytes { try writeAll($0, at: 0) }
+            // The trailer checksums the header, which was only now completed: hash the file again
+            // (from the page cache) while the disk catches up with what was written.
+            let (rehashed, synced) = try inParallel({ try self.hashPack() }, { fdatasync(self.packFD) == 0 ? 0 : errno })
+            if synced != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'", errno: synced) }
+            checksum = rehashed
+        }
         try withUnsafeBytes(of: checksum.bytes) { try writeAll($0, at: fileEnd) }
         if fsync(packFD) != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'") }
         fchmod(packFD, 0o444)
@@ -228,9 +253,23 @@ public final class PackWriter {
         entries.append(Entry(id: id, offset: fileEnd + UInt64(start), crc: UInt32(crc), size: bytes.count))
     }
 
-    /// Writes one object straight from the caller's buffer at `start`; returns where it ends and
-    /// the CRC-32 of its packed bytes (which the index records).
-    private func writeObject(_ bytes: UnsafeRawBufferPointer, at start: UInt64) throws -> (end: UInt64, crc: UInt32) {
+    /// `digest` extended by the packed form of `bytes` up to, not including, its Adler-32 trailer.
+    private static func digest(_ digest: SHA1, extendedByObject bytes: UnsafeRawBufferPointer) -> SHA1 {
+        var digest = digest
+        digest.update(objectHeader(count: bytes.count) + [0x78, 0x01])
+        var blockStart = 0
+        repeat {
+            let length = min(maxBlock, bytes.count - blockStart)
+            digest.update(storedBlockHeader(length: length, final: blockStart + length == bytes.count))
+            digest.update(UnsafeRawBufferPointer(rebasing: bytes[blockStart..<blockStart + length]))
+            blockStart += length
+        } while blockStart < bytes.count
+        return digest
+    }
+
+    /// Writes one object straight from the caller's buffer at `start`; returns where it ends,
+    /// the CRC-32 of its packed bytes (which the index records) and the Adler-32 of `bytes`.
+    private func writeObject(_ bytes: UnsafeRawBufferPointer, at start: UInt64) throws -> (end: UInt64, crc: UInt32, adler: UInt32) {
         let blockCount = max(1, (bytes.count + Self.maxBlock - 1) / Self.maxBlock)
         let prefix = Self.objectHeader(count: bytes.count) + [0x78, 0x01]
         // Every small piece lives here, so that the iovecs can point at it: the object and zlib
@@ -268,8 +307,13 @@ public final class PackWriter {
                     vectors.removeAll(keepingCapacity: true)
                 }
             }
-            return (position, UInt32(crc))
+            return (position, UInt32(crc), UInt32(adler))
         }
+    }
+
+    /// The pack's 12-byte header: signature, version 2, object count.
+    static func packHeader(count: Int) -> [UInt8] {
+        Array("PACK".utf8) + bigEndian(UInt32(2)) + bigEndian(UInt32(count))
     }
 
     /// The type-and-size header of a pack entry: type 3 (blob) and the size, 4 bits then 7 per
@@ -330,6 +374,7 @@ public final class PackWriter {
 
     private func flushStaging() throws {
         guard !staging.isEmpty else { return }
+        packDigest?.update(staging)
         try staging.withUnsafeBytes { try writeAll($0, at: fileEnd) }
         fileEnd += UInt64(staging.count)
         staging.removeAll(keepingCapacity: true)
