@@ -24,6 +24,8 @@ public final class PackWriter {
         var id: ObjectID
         var offset: UInt64
         var crc: UInt32
+        /// The blob's own size, to find its bytes again between the stored-block headers.
+        var size: Int
     }
 
     /// Blobs below this size are hashed first, then copied into `staging`; larger ones are hashed
@@ -43,28 +45,41 @@ public final class PackWriter {
     private var packTempPath: String?
     private var indexTempPath: String?
     private var entries: [Entry] = []
-    private var written: Set<ObjectID> = []
+    /// Where each id's entry is in `entries`.
+    private var written: [ObjectID: Int] = [:]
     /// Bytes in the file so far; `staging` follows them.
     private var fileEnd: UInt64 = 0
     private var staging: [UInt8] = []
     private var writebackStart: UInt64 = 0
     private var finished = false
+    /// The object count written into the header at the start, when the caller announced one.
+    private let announcedCount: Int?
+    /// The trailer checksum so far, kept only while the header's count may still be right.
+    private var packDigest: SHA1?
 
     /// Starts a pack in `<objectsDirectory>/pack`, creating that directory if needed.
     ///
-    /// - Parameter objectsDirectory: A git repository's `objects` directory (`.git/objects`).
-    public convenience init(objectsDirectory: String) throws {
-        try self.init(objectsDirectory: objectsDirectory, largeOffsetThreshold: 1 << 31)
+    /// - Parameters:
+    ///   - objectsDirectory: A git repository's `objects` directory (`.git/objects`).
+    ///   - expectedObjectCount: How many distinct blobs will be added, if the caller knows. The
+    ///     pack's trailer checksum covers the object count in its header; knowing the count up
+    ///     front lets the writer checksum the pack as it goes instead of reading it all again in
+    ///     ``finish()``. A wrong count costs only that re-read.
+    public convenience init(objectsDirectory: String, expectedObjectCount: Int? = nil) throws {
+        try self.init(objectsDirectory: objectsDirectory, expectedObjectCount: expectedObjectCount,
+                      largeOffsetThreshold: 1 << 31)
     }
 
     /// Starts a pack whose index stores offsets at or above `largeOffsetThreshold` in its
     /// large-offset table (git's `index-pack --index-version=2,<limit>` does the same).
-    init(objectsDirectory: String, largeOffsetThreshold: UInt64) throws {
+    init(objectsDirectory: String, expectedObjectCount: Int? = nil, largeOffsetThreshold: UInt64) throws {
         // git rejects an index whose every offset is large (it allows at most count - 1 of them):
         // the first object, at offset 12, must stay in the 4-byte table.
         precondition(largeOffsetThreshold > 12 && largeOffsetThreshold <= 1 << 31,
                      "large-offset threshold must lie in 13...2^31")
         self.largeOffsetThreshold = largeOffsetThreshold
+        announcedCount = expectedObjectCount.flatMap { (1...Int(UInt32.max)).contains($0) ? $0 : nil }
+        packDigest = announcedCount == nil ? nil : SHA1()
         packDirectory = objectsDirectory + "/pack"
         var info = stat()
         guard stat(objectsDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
@@ -76,8 +91,8 @@ public final class PackWriter {
         }
         (packFD, packTempPath) = try Self.makeTemporary(in: packDirectory, prefix: "tmp_pack_")
         staging.reserveCapacity(Self.stagingCapacity + Self.parallelThreshold)
-        // The object count is unknown until finish(), which rewrites these 12 bytes.
-        staging += Array("PACK".utf8) + Self.bigEndian(UInt32(2)) + Self.bigEndian(UInt32(0))
+        // Without an announced count, finish() rewrites these 12 bytes.
+        staging += Self.packHeader(count: announcedCount ?? 0)
     }
 
     deinit {
@@ -94,10 +109,18 @@ public final class PackWriter {
     /// - Parameter bytes: The blob's content, e.g. one tensor's raw little-endian bytes; it is
     ///   read, never kept, so the caller may reuse the memory once this returns.
     public func addBlob(_ bytes: UnsafeRawBufferPointer) throws -> ObjectID {
+        try addBlob(bytes, naming: ObjectID.blobID(of:))
+    }
+
+    /// ``addBlob(_:)`` with the id function as a parameter, so that tests can force collisions.
+    func addBlob(_ bytes: UnsafeRawBufferPointer, naming name: (UnsafeRawBufferPointer) -> ObjectID) throws -> ObjectID {
         precondition(!finished, "PackWriter.addBlob after finish()")
         if bytes.count < Self.parallelThreshold {
-            let id = ObjectID.blobID(of: bytes)
-            guard !written.contains(id) else { return id }
+            let id = name(bytes)
+            if let earlier = written[id] {
+                try checkSameBytes(bytes, as: entries[earlier])
+                return id
+            }
             appendStaged(bytes, id: id)
             if staging.count >= Self.stagingCapacity { try flushStaging() }
             return id
@@ -107,13 +130,50 @@ public final class PackWriter {
         // Two cores: the object id's SHA-1 on one, checksums and writes on the other (both only
         // read `bytes`; writeObject only reads this writer's state). A duplicate is only known
         // once the id is; its bytes are then simply overwritten by whatever follows.
-        let (id, (end, crc)) = try inParallel({ ObjectID.blobID(of: bytes) }, { try self.writeObject(bytes, at: start) })
-        if written.insert(id).inserted {
-            entries.append(Entry(id: id, offset: start, crc: crc))
-            fileEnd = end
-            try startWriteback()
+        // With an announced count the id's core also extends the pack checksum (on a copy, which
+        // a duplicate discards).
+        let ((id, digest), (end, crc, adler)) = try inParallel({ [packDigest] in
+            (name(bytes), packDigest.map { Self.digest($0, extendedByObject: bytes) })
+        }, { try self.writeObject(bytes, at: start) })
+        if let earlier = written[id] {
+            try checkSameBytes(bytes, as: entries[earlier])
+            return id
         }
+        if var digest {
+            digest.update(Self.bigEndian(adler))
+            packDigest = digest
+        }
+        written[id] = entries.count
+        entries.append(Entry(id: id, offset: start, crc: crc, size: bytes.count))
+        fileEnd = end
+        try startWriteback()
         return id
+    }
+
+    /// Throws unless `bytes` are exactly the blob already written as `entry`.
+    ///
+    /// Two different blobs with one SHA-1 take a deliberate collision attack; the plain SHA-1
+    /// used here would not notice one (docs/STORAGE-PACKS.md), so a repeated id is trusted only
+    /// after its bytes are compared. Repeats are rare (equal tensors), so reading back is cheap.
+    private func checkSameBytes(_ bytes: UnsafeRawBufferPointer, as entry: Entry) throws {
+        try flushStaging()
+        var same = bytes.count == entry.size
+        var position = entry.offset + UInt64(Self.objectHeader(count: entry.size).count + 2)
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 5 + Self.maxBlock, alignment: 16)
+        defer { block.deallocate() }
+        var compared = 0
+        while same && compared < bytes.count {
+            let length = min(Self.maxBlock, bytes.count - compared)
+            try readAll(into: UnsafeMutableRawBufferPointer(rebasing: block[..<(5 + length)]), at: position)
+            same = memcmp(block.baseAddress! + 5, bytes.baseAddress! + compared, length) == 0
+            compared += length
+            position += UInt64(5 + length)
+        }
+        guard same else {
+            throw MgitError(.corrupt, "two different blobs (\(entry.size) and \(bytes.count) bytes) both have "
+                + "SHA-1 id \(entry.id): a SHA-1 collision, which only a crafted input produces; "
+                + "refusing to store the second one — check where this checkpoint came from")
+        }
     }
 
     /// Completes the pack and its index, syncs them and renames them to `pack-<checksum>.pack`
@@ -133,15 +193,20 @@ public final class PackWriter {
                 + "\(entries.count) were added: split them over several packs")
         }
         try flushStaging()
-        let header = Array("PACK".utf8) + Self.bigEndian(UInt32(2)) + Self.bigEndian(UInt32(entries.count))
-        try header.withUnsafeBytes { try writeAll($0, at: 0) }
         // A duplicate large blob written last leaves bytes past the real end.
         if ftruncate(packFD, off_t(fileEnd)) != 0 { throw Self.ioError("cannot truncate '\(packTempPath!)'") }
-
-        // The trailer checksums the header, which was only now completed: hash the file again
-        // (from the page cache) while the disk catches up with what was written.
-        let (checksum, synced) = try inParallel({ try self.hashPack() }, { fdatasync(self.packFD) == 0 ? 0 : errno })
-        if synced != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'", errno: synced) }
+        let checksum: ObjectID
+        if announcedCount == entries.count, var packDigest {
+            checksum = packDigest.finish()
+            if fdatasync(packFD) != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'") }
+        } else {
+            try Self.packHeader(count: entries.count).withUnsafeBytes { try writeAll($0, at: 0) }
+            // The trailer checksums the header, which was only now completed: hash the file again
+            // (from the page cache) while the disk catches up with what was written.
+            let (rehashed, synced) = try inParallel({ try self.hashPack() }, { fdatasync(self.packFD) == 0 ? 0 : errno })
+            if synced != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'", errno: synced) }
+            checksum = rehashed
+        }
         try withUnsafeBytes(of: checksum.bytes) { try writeAll($0, at: fileEnd) }
         if fsync(packFD) != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'") }
         fchmod(packFD, 0o444)
@@ -184,13 +249,27 @@ public final class PackWriter {
         } while blockStart < bytes.count
         staging += Self.bigEndian(UInt32(adler))
         let crc = staging.withUnsafeBytes { Self.crc32(0, UnsafeRawBufferPointer(rebasing: $0[start...])) }
-        entries.append(Entry(id: id, offset: fileEnd + UInt64(start), crc: UInt32(crc)))
-        written.insert(id)
+        written[id] = entries.count
+        entries.append(Entry(id: id, offset: fileEnd + UInt64(start), crc: UInt32(crc), size: bytes.count))
     }
 
-    /// Writes one object straight from the caller's buffer at `start`; returns where it ends and
-    /// the CRC-32 of its packed bytes (which the index records).
-    private func writeObject(_ bytes: UnsafeRawBufferPointer, at start: UInt64) throws -> (end: UInt64, crc: UInt32) {
+    /// `digest` extended by the packed form of `bytes` up to, not including, its Adler-32 trailer.
+    private static func digest(_ digest: SHA1, extendedByObject bytes: UnsafeRawBufferPointer) -> SHA1 {
+        var digest = digest
+        digest.update(objectHeader(count: bytes.count) + [0x78, 0x01])
+        var blockStart = 0
+        repeat {
+            let length = min(maxBlock, bytes.count - blockStart)
+            digest.update(storedBlockHeader(length: length, final: blockStart + length == bytes.count))
+            digest.update(UnsafeRawBufferPointer(rebasing: bytes[blockStart..<blockStart + length]))
+            blockStart += length
+        } while blockStart < bytes.count
+        return digest
+    }
+
+    /// Writes one object straight from the caller's buffer at `start`; returns where it ends,
+    /// the CRC-32 of its packed bytes (which the index records) and the Adler-32 of `bytes`.
+    private func writeObject(_ bytes: UnsafeRawBufferPointer, at start: UInt64) throws -> (end: UInt64, crc: UInt32, adler: UInt32) {
         let blockCount = max(1, (bytes.count + Self.maxBlock - 1) / Self.maxBlock)
         let prefix = Self.objectHeader(count: bytes.count) + [0x78, 0x01]
         // Every small piece lives here, so that the iovecs can point at it: the object and zlib
@@ -228,8 +307,13 @@ public final class PackWriter {
                     vectors.removeAll(keepingCapacity: true)
                 }
             }
-            return (position, UInt32(crc))
+            return (position, UInt32(crc), UInt32(adler))
         }
+    }
+
+    /// The pack's 12-byte header: signature, version 2, object count.
+    static func packHeader(count: Int) -> [UInt8] {
+        Array("PACK".utf8) + bigEndian(UInt32(2)) + bigEndian(UInt32(count))
     }
 
     /// The type-and-size header of a pack entry: type 3 (blob) and the size, 4 bits then 7 per
@@ -290,6 +374,7 @@ public final class PackWriter {
 
     private func flushStaging() throws {
         guard !staging.isEmpty else { return }
+        packDigest?.update(staging)
         try staging.withUnsafeBytes { try writeAll($0, at: fileEnd) }
         fileEnd += UInt64(staging.count)
         staging.removeAll(keepingCapacity: true)
@@ -313,13 +398,21 @@ public final class PackWriter {
         var position: UInt64 = 0
         while position < fileEnd {
             let want = Int(min(UInt64(chunk), fileEnd - position))
-            let got = pread(packFD, buffer.baseAddress, want, off_t(position))
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { throw Self.ioError("cannot read back '\(packTempPath!)'", errno: got == 0 ? EIO : errno) }
-            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
-            position += UInt64(got)
+            try readAll(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), at: position)
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<want]))
+            position += UInt64(want)
         }
         return digest.finish()
+    }
+
+    private func readAll(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws {
+        var done = 0
+        while done < buffer.count {
+            let got = pread(packFD, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { throw Self.ioError("cannot read back '\(packTempPath!)'", errno: got == 0 ? EIO : errno) }
+            done += got
+        }
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {

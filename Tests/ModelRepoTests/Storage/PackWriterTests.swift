@@ -46,13 +46,17 @@ import Testing
         #expect(PackWriter.storedBlockHeader(length: 0, final: true) == [0x01, 0x00, 0x00, 0xFF, 0xFF])
     }
 
-    @Test(arguments: [UInt64(1) << 31, 100_000, 13])
-    func gitReadsEveryBlobBack(largeOffsetThreshold: UInt64) throws {
+    /// Every large-offset cutoff, and an announced object count that is absent, right or wrong.
+    @Test(arguments: [
+        (UInt64(1) << 31, nil), (1 << 31, sizes.count), (100_000, sizes.count), (13, 3), (100_000, sizes.count + 2),
+    ] as [(UInt64, Int?)])
+    func gitReadsEveryBlobBack(largeOffsetThreshold: UInt64, expectedObjectCount: Int?) throws {
         let repository = try TemporaryRepository()
         var blobs = Self.sizes.enumerated().map { Self.randomBytes(count: $1, seed: UInt64($0) + 7) }
         blobs.append(blobs[1])  // duplicates: a small one and a two-core one
         blobs.append(blobs[9])
-        let writer = try PackWriter(objectsDirectory: repository.objects, largeOffsetThreshold: largeOffsetThreshold)
+        let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount,
+                                    largeOffsetThreshold: largeOffsetThreshold)
         var ids: [ObjectID] = []
         for blob in blobs {
             ids.append(try blob.withUnsafeBytes { try writer.addBlob($0) })
@@ -145,6 +149,25 @@ import Testing
             #expect(try Self.packDirectoryListing(repository).contains { $0.hasPrefix("tmp_pack_") })
         }
         #expect(try Self.packDirectoryListing(repository) == before)
+    }
+
+    /// A forced id collision: equal bytes are one object, different bytes are refused.
+    @Test(arguments: [0, 70_000, 1_100_000])
+    func repeatedIDsAreComparedByteForByte(size: Int) throws {
+        let repository = try TemporaryRepository()
+        let writer = try PackWriter(objectsDirectory: repository.objects)
+        let forced = try #require(ObjectID(hex: String(repeating: "ab", count: 20)))
+        let blob = Self.randomBytes(count: size, seed: 5)
+        var other = blob
+        if size > 0 { other[size - 1] ^= 1 } else { other = [0] }
+        let filler = Self.randomBytes(count: 2_000_000, seed: 6)
+        _ = try blob.withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) }
+        _ = try filler.withUnsafeBytes { try writer.addBlob($0) }
+        #expect(try Array(blob).withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) } == forced)
+        #expect(writer.objectCount == 2)
+        #expect(throws: MgitError.self) {
+            try other.withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) }
+        }
     }
 
     @Test func missingObjectsDirectoryIsReported() {
