@@ -112,17 +112,18 @@ struct ConvLayer: Sendable {
                             let target = dst + row * width + j * ow
                             let iy = oy * stride - padding + ky
                             guard iy >= 0, iy < h, oxLow < oxHigh else {
-                                target.update(repeating: 0, count: ow)
+                                for ox in 0..<ow { target[ox] = 0 }
                                 continue
                             }
-                            let source = src.baseAddress! + ((c * n + s) * h + iy) * w
-                            target.update(repeating: 0, count: oxLow)
+                            // Plain loops, not memcpy: rows are 8–32 floats, too short for a call to pay off.
+                            let source = src.baseAddress! + ((c * n + s) * h + iy) * w + kx - padding
+                            for ox in 0..<oxLow { target[ox] = 0 }
                             if stride == 1 {
-                                (target + oxLow).update(from: source + (oxLow - padding + kx), count: oxHigh - oxLow)
+                                for ox in oxLow..<oxHigh { target[ox] = source[ox] }
                             } else {
-                                for ox in oxLow..<oxHigh { target[ox] = source[ox * stride - padding + kx] }
+                                for ox in oxLow..<oxHigh { target[ox] = source[ox * stride] }
                             }
-                            (target + oxHigh).update(repeating: 0, count: ow - oxHigh)
+                            for ox in oxHigh..<ow { target[ox] = 0 }
                         }
                         row += 1
                     }
