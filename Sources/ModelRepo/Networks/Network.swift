@@ -27,6 +27,7 @@ public protocol Network: Sendable {
 }
 
 extension Network {
+    /// The logits for a batch `[n, inputSize]`, shape `[n, classCount]`, without recording activations.
     public func forward(_ x: FloatMatrix) -> FloatMatrix {
         forward(x, recordingActivations: false).logits
     }
@@ -40,6 +41,7 @@ public struct HiddenActivation: Sendable, Equatable {
     /// Shape `[samples, units]`: `[n, width]` for a dense layer, `[n·h·w, channels]` for a convolution.
     public let values: FloatMatrix
 
+    /// Wraps a layer's recorded outputs.
     public init(name: String, values: FloatMatrix) {
         self.name = name
         self.values = values
