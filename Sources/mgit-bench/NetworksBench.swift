@@ -21,6 +21,9 @@ struct NetworksBench: ParsableCommand {
     @Option(help: "Samples per ResNet-20 forward pass.")
     var resnetBatch = 250
 
+    @Option(help: "ResNet-20 normalisation: batchnorm or layernorm.")
+    var resnetNorm = "batchnorm"
+
     @Option(help: "Repetitions of the evaluation; the best is reported.")
     var repeats = 3
 
@@ -66,9 +69,13 @@ struct NetworksBench: ParsableCommand {
                          trained.train.accuracy))
         }
 
-        // ResNet-20 (width 1, BatchNorm) forward on random 3×32×32 images.
+        // ResNet-20 (width 1) forward on random 3×32×32 images.
+        guard let norm = ArchitectureSpec.Norm(rawValue: resnetNorm) else {
+            throw ValidationError("--resnet-norm must be batchnorm or layernorm")
+        }
         var random = SeededGenerator(seed: 7)
-        let resnet = try makeNetwork(.resnet20(), Self.resnet20Checkpoint(&random))
+        let resnet = try makeNetwork(.resnet20(norm: norm),
+                                     Self.resnet20Checkpoint(&random, batchNorm: norm == .batchnorm))
         let images = FloatMatrix(rows: resnetImages, columns: 3 * 32 * 32,
                                  values: (0..<(resnetImages * 3072)).map { _ in Float(random.nextUnit()) })
         t0 = clock.now
@@ -80,7 +87,7 @@ struct NetworksBench: ParsableCommand {
         }
         let seconds = (clock.now - t0).seconds
         let resnetFlops = 2.0 * Double(Self.resnet20MACs()) * Double(resnetImages)
-        print(String(format: "ResNet-20 (w=1) forward on %d images 3x32x32 (batch %d): %.2f s, %.1f GFLOP/s (%.0f GFLOP)",
+        print("ResNet-20 (w=1, \(resnetNorm)) " + String(format: "forward on %d images 3x32x32 (batch %d): %.2f s, %.1f GFLOP/s (%.0f GFLOP)",
                      resnetImages, resnetBatch, seconds, resnetFlops / seconds / 1e9, resnetFlops / 1e9))
         print("load average at end: \(Self.loadAverage())")
     }
@@ -102,7 +109,7 @@ struct NetworksBench: ParsableCommand {
         return macs + 64 * 10
     }
 
-    static func resnet20Checkpoint(_ g: inout SeededGenerator) -> Checkpoint {
+    static func resnet20Checkpoint(_ g: inout SeededGenerator, batchNorm: Bool) -> Checkpoint {
         var c = Checkpoint()
         func conv(_ name: String, _ shape: [Int]) {
             let fanIn = shape.dropFirst().reduce(1, *)
@@ -112,6 +119,7 @@ struct NetworksBench: ParsableCommand {
         func norm(_ p: String, _ n: Int) {
             c["\(p).weight"] = Tensor(shape: [n], floats: [Float](repeating: 1, count: n))
             c["\(p).bias"] = Tensor(shape: [n], floats: [Float](repeating: 0, count: n))
+            guard batchNorm else { return }
             c["\(p).running_mean"] = Tensor(shape: [n], floats: [Float](repeating: 0, count: n))
             c["\(p).running_var"] = Tensor(shape: [n], floats: [Float](repeating: 1, count: n))
         }
