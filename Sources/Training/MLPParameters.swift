@@ -91,7 +91,7 @@ public struct MLPParameters: Sendable, Equatable {
                                          p.baseAddress! + weightOffset(l), ldb: inputs, transposeB: true,
                                          zp.baseAddress!, ldc: outputs, beta: 1)
                     }
-                    if l < layers - 1 { for i in zp.indices where zp[i] < 0 { zp[i] = 0 } }
+                    if l < layers - 1 { for i in zp.indices { zp[i] = max(zp[i], 0) } }
                 }
                 if l < layers - 1 { activations.append(z) } else { logits = z }
             }

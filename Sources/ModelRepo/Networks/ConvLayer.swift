@@ -44,9 +44,11 @@ struct ConvLayer: Sendable {
 
     /// The convolution of a batch (cross-correlation, as PyTorch computes it).
     ///
-    /// - Parameter x: `[inChannels, n, h, w]`.
+    /// - Parameters:
+    ///   - x: `[inChannels, n, h, w]`.
+    ///   - blockElements: The size of the im2col block to aim for (at least one output line is taken).
     /// - Returns: `[outChannels, n, oh, ow]`.
-    func apply(_ x: FeatureMap) -> FeatureMap {
+    func apply(_ x: FeatureMap, blockElements: Int = 1 << 17) -> FeatureMap {
         precondition(x.channels == inChannels, "convolution '\(name)' takes \(inChannels) channels, got \(x.channels)")
         let (oh, ow) = outputSize(height: x.height, width: x.width)
         let columns = x.count * oh * ow
@@ -63,57 +65,70 @@ struct ConvLayer: Sendable {
             }
         }
         let direct = kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0
-        let cols = direct ? x.values : im2col(x, oh: oh, ow: ow)
-        cols.withUnsafeBufferPointer { b in
+        out.withUnsafeMutableBufferPointer { c in
             weight.withUnsafeBufferPointer { a in
-                out.withUnsafeMutableBufferPointer { c in
-                    BLAS.gemm(outChannels, columns, k, a.baseAddress!, lda: k, b.baseAddress!, ldb: columns,
-                              c.baseAddress!, ldc: columns, beta: bias == nil ? 0 : 1)
+                if direct {
+                    x.values.withUnsafeBufferPointer { b in
+                        BLAS.gemm(outChannels, columns, k, a.baseAddress!, lda: k, b.baseAddress!, ldb: columns,
+                                  c.baseAddress!, ldc: columns, beta: bias == nil ? 0 : 1)
+                    }
+                    return
+                }
+                // im2col a few output lines at a time so the column block (about 512 KiB) stays in cache
+                // while sgemm packs it; one im2col matrix for a whole batch would stream through memory twice.
+                let lines = x.count * oh
+                let linesPerBlock = max(1, min(lines, blockElements / max(1, k * ow)))
+                var block = [Float](repeating: 0, count: k * linesPerBlock * ow)
+                block.withUnsafeMutableBufferPointer { b in
+                    for first in Swift.stride(from: 0, to: lines, by: linesPerBlock) {
+                        let count = min(linesPerBlock, lines - first)
+                        im2col(x, lines: first..<(first + count), oh: oh, ow: ow, into: b.baseAddress!)
+                        BLAS.gemm(outChannels, count * ow, k, a.baseAddress!, lda: k, b.baseAddress!, ldb: count * ow,
+                                  c.baseAddress! + first * ow, ldc: columns, beta: bias == nil ? 0 : 1)
+                    }
                 }
             }
         }
         return FeatureMap(channels: outChannels, count: x.count, height: oh, width: ow, values: out)
     }
 
-    /// The im2col matrix: row `(c, ky, kx)`, column `(sample, oy, ox)` holds the input pixel that kernel tap
-    /// meets at that output position (zero in the padding). Shape `[in·kh·kw, n·oh·ow]`.
-    private func im2col(_ x: FeatureMap, oh: Int, ow: Int) -> [Float] {
+    /// Columns `lines · ow` of the im2col matrix, where output line `l` is `(sample, oy) = (l / oh, l % oh)`:
+    /// row `(c, ky, kx)`, column `(line, ox)` holds the input pixel that kernel tap meets at that output
+    /// position, zero in the padding. Writes `[in·kh·kw, lines.count · ow]` to `dst`, every element.
+    private func im2col(_ x: FeatureMap, lines: Range<Int>, oh: Int, ow: Int, into dst: UnsafeMutablePointer<Float>) {
         let (n, h, w) = (x.count, x.height, x.width)
-        let columns = n * oh * ow
-        var cols = [Float](repeating: 0, count: inChannels * kernelHeight * kernelWidth * columns)
+        let width = lines.count * ow
         x.values.withUnsafeBufferPointer { src in
-            cols.withUnsafeMutableBufferPointer { dst in
-                var row = 0
-                for c in 0..<inChannels {
-                    for ky in 0..<kernelHeight {
-                        for kx in 0..<kernelWidth {
-                            let out = dst.baseAddress!.advanced(by: row * columns)
-                            // Output columns whose tap lands inside the image: ox·s − p + kx ∈ [0, w).
-                            let oxLow = max(0, (padding - kx + stride - 1) / stride)
-                            let last = w - 1 + padding - kx
-                            let oxHigh = last < 0 ? 0 : min(ow, last / stride + 1)
-                            for s in 0..<n {
-                                let plane = src.baseAddress!.advanced(by: (c * n + s) * h * w)
-                                for oy in 0..<oh {
-                                    let iy = oy * stride - padding + ky
-                                    guard iy >= 0, iy < h, oxLow < oxHigh else { continue }
-                                    let line = plane.advanced(by: iy * w)
-                                    let target = out.advanced(by: (s * oh + oy) * ow)
-                                    if stride == 1 {
-                                        let start = oxLow - padding + kx
-                                        target.advanced(by: oxLow).update(from: line.advanced(by: start),
-                                                                          count: oxHigh - oxLow)
-                                    } else {
-                                        for ox in oxLow..<oxHigh { target[ox] = line[ox * stride - padding + kx] }
-                                    }
-                                }
+            var row = 0
+            for c in 0..<inChannels {
+                for ky in 0..<kernelHeight {
+                    for kx in 0..<kernelWidth {
+                        // Output columns whose tap lands inside the image: ox·s − p + kx ∈ [0, w).
+                        let oxLow = min(ow, max(0, (padding - kx + stride - 1) / stride))
+                        let last = w - 1 + padding - kx
+                        let oxHigh = max(oxLow, last < 0 ? 0 : min(ow, last / stride + 1))
+                        for (j, line) in lines.enumerated() {
+                            let (s, oy) = (line / oh, line % oh)
+                            let target = dst + row * width + j * ow
+                            let iy = oy * stride - padding + ky
+                            guard iy >= 0, iy < h, oxLow < oxHigh else {
+                                for ox in 0..<ow { target[ox] = 0 }
+                                continue
                             }
-                            row += 1
+                            // Plain loops, not memcpy: rows are 8–32 floats, too short for a call to pay off.
+                            let source = src.baseAddress! + ((c * n + s) * h + iy) * w + kx - padding
+                            for ox in 0..<oxLow { target[ox] = 0 }
+                            if stride == 1 {
+                                for ox in oxLow..<oxHigh { target[ox] = source[ox] }
+                            } else {
+                                for ox in oxLow..<oxHigh { target[ox] = source[ox * stride] }
+                            }
+                            for ox in oxHigh..<ow { target[ox] = 0 }
                         }
+                        row += 1
                     }
                 }
             }
         }
-        return cols
     }
 }

@@ -7,6 +7,7 @@ public struct EvalResult: Sendable, Equatable, Codable {
     /// The number of samples evaluated.
     public var count: Int
 
+    /// Wraps measured figures.
     public init(loss: Double, accuracy: Double, count: Int) {
         self.loss = loss
         self.accuracy = accuracy

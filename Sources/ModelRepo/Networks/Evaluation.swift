@@ -30,6 +30,16 @@ public enum Evaluation {
                           count: n)
     }
 
+    /// Builds the network `spec` describes (or, when nil, the MLP detected from the tensor names) and
+    /// evaluates it on `dataset`: the one call `mgit eval` needs.
+    ///
+    /// - Parameter dataset: Inputs `[N, features]` matching the network's input, labels `[N]`.
+    public static func evaluate(_ checkpoint: Checkpoint, spec: ArchitectureSpec?, on dataset: Dataset,
+                                batch: Int = 1000) throws -> EvalResult {
+        let network = try makeNetwork(spec ?? ArchitectureSpec.detect(from: checkpoint), checkpoint)
+        return try evaluate(network, dataset, batch: batch)
+    }
+
     /// Fails unless `dataset` fits `network`: the feature count and the label range.
     public static func check(_ network: any Network, _ dataset: Dataset) throws {
         guard dataset.inputs.columns == network.inputSize else {

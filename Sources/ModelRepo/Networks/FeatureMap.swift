@@ -81,7 +81,7 @@ struct FeatureMap {
     /// ReLU in place.
     mutating func applyReLU() {
         values.withUnsafeMutableBufferPointer { v in
-            for i in v.indices where v[i] < 0 { v[i] = 0 }
+            for i in v.indices { v[i] = max(v[i], 0) }
         }
     }
 

@@ -44,7 +44,7 @@ struct LinearLayer: Sendable {
                               y.baseAddress!, ldc: outputs, beta: 1)
                 }
             }
-            if relu { for i in y.indices where y[i] < 0 { y[i] = 0 } }
+            if relu { for i in y.indices { y[i] = max(y[i], 0) } }
         }
         return FloatMatrix(rows: n, columns: outputs, values: out)
     }

@@ -50,25 +50,31 @@ struct NormLayer: Sendable {
             normalise(&x, mean: runningMean, variance: runningVar)
         case .layer:
             let plane = x.plane
+            // Per position: the mean, then the reciprocal standard deviation, over the channels.
             var mean = [Float](repeating: 0, count: plane)
-            var meanSquare = [Float](repeating: 0, count: plane)
+            var inverseStd = [Float](repeating: 0, count: plane)
+            let inverseCount = 1 / Float(channels)
             x.values.withUnsafeMutableBufferPointer { v in
-                // Channel-major storage: sweep channel rows, accumulating per position, so loops stay contiguous.
-                for c in 0..<channels {
-                    let base = c * plane
-                    for i in 0..<plane { mean[i] += v[base + i] }
-                }
-                let inverse = 1 / Float(channels)
-                for i in 0..<plane { mean[i] *= inverse }
-                for c in 0..<channels {
-                    let base = c * plane
-                    for i in 0..<plane { let d = v[base + i] - mean[i]; meanSquare[i] += d * d }
-                }
-                for i in 0..<plane { meanSquare[i] = 1 / (meanSquare[i] * inverse + Self.eps).squareRoot() }
-                for c in 0..<channels {
-                    let base = c * plane
-                    let (w, b) = (weight[c], bias[c])
-                    for i in 0..<plane { v[base + i] = (v[base + i] - mean[i]) * meanSquare[i] * w + b }
+                mean.withUnsafeMutableBufferPointer { m in
+                    inverseStd.withUnsafeMutableBufferPointer { r in
+                        // Channel-major storage: sweep channel rows, accumulating per position, so loops stay
+                        // contiguous and vectorise.
+                        for c in 0..<channels {
+                            let row = v.baseAddress! + c * plane
+                            for i in 0..<plane { m[i] += row[i] }
+                        }
+                        for i in 0..<plane { m[i] *= inverseCount }
+                        for c in 0..<channels {
+                            let row = v.baseAddress! + c * plane
+                            for i in 0..<plane { let d = row[i] - m[i]; r[i] += d * d }
+                        }
+                        for i in 0..<plane { r[i] = 1 / (r[i] * inverseCount + Self.eps).squareRoot() }
+                        for c in 0..<channels {
+                            let row = v.baseAddress! + c * plane
+                            let (w, b) = (weight[c], bias[c])
+                            for i in 0..<plane { row[i] = (row[i] - m[i]) * r[i] * w + b }
+                        }
+                    }
                 }
             }
         }

@@ -26,6 +26,15 @@ import Testing
         #expect(abs(result.loss - expectedLoss) < 1e-6, "loss \(result.loss), expected \(expectedLoss)")
     }
 
+    @Test func checkpointEntryPointDetectsTheMLP() throws {
+        var c = Checkpoint()
+        c["fc1.weight"] = Tensor(shape: [2, 2], floats: [1, 0, 0, 1])
+        let dataset = Dataset(inputs: FloatMatrix(rows: 2, columns: 2, values: [0, 0, 1, 0]), labels: [1, 0])
+        let result = try Evaluation.evaluate(c, spec: nil, on: dataset)
+        // [0, 0] → ln 2 and a tie, which goes to class 0 (wrong); [1, 0] → ln(1 + e^−1), right.
+        #expect(abs(result.loss - (log(2) + log(1 + exp(-1))) / 2) < 1e-6 && result.accuracy == 0.5)
+    }
+
     @Test func lossStaysFiniteForHugeLogitsAndTiesGoToTheFirstClass() {
         let logits = FloatMatrix(rows: 3, columns: 2, values: [1000, 0, 0, 1000, 7, 7])
         let scored = Evaluation.score(logits: logits, labels: [1, 1, 0][...])

@@ -97,6 +97,43 @@ import Testing
         #expect(Naive.relativeError(activations[2].values.values, hidden.flatMap { $0 }) < 1e-5)
     }
 
+    @Test func activationsOverADatasetConcatenateBatchesInSampleOrder() throws {
+        var random = TestRandom(12)
+        let c = random.resnet20(width: 1, inChannels: 1, classes: 4, batchNorm: true)
+        let network = try makeNetwork(.resnet20(input: [1, 4, 4]), c)
+        let x = random.inputs(rows: 5, columns: 16)
+        let dataset = Dataset(inputs: x, labels: [0, 1, 2, 3, 0], sampleShape: [1, 4, 4])
+        let whole = network.forward(x.rows(0..<4), recordingActivations: true).activations
+        let batched = try network.activations(on: dataset, limit: 4, batch: 3)
+        #expect(batched.map(\.name) == network.activationNames)
+        for (a, b) in zip(whole, batched) {
+            #expect(a.values.rows == b.values.rows && a.values.columns == b.values.columns)
+            #expect(Naive.relativeError(b.values.values, a.values.values.map(Double.init)) < 1e-6, "\(a.name)")
+        }
+        #expect(throws: MgitError.self) {
+            try network.activations(on: Dataset(inputs: FloatMatrix(rows: 1, columns: 3, repeating: 0), labels: [0]))
+        }
+    }
+
+    /// The im2col blocks (a few output lines each) tile the output exactly, whatever the block size.
+    @Test(arguments: [1, 50, 400, 1 << 17])
+    func convolutionBlocksTileTheOutput(blockElements: Int) throws {
+        var random = TestRandom(9)
+        var c = Checkpoint()
+        c["conv.weight"] = random.weights([5, 3, 3, 3])
+        c["conv.bias"] = random.tensor([5], -0.2, 0.2)
+        var reader = ParameterReader(c, architecture: "test")
+        for (stride, padding) in [(1, 1), (2, 1), (1, 0)] {
+            let conv = try ConvLayer(name: "conv", stride: stride, padding: padding, reader: &reader)
+            let x = random.inputs(rows: 3, columns: 3 * 7 * 6)
+            let y = conv.apply(FeatureMap(nchw: x, channels: 3, height: 7, width: 6), blockElements: blockElements)
+            let expected = Naive.conv(Naive.maps(Self.rows(x), c: 3, h: 7, w: 6), weight: c["conv.weight"]!.floats(),
+                                      bias: c["conv.bias"]!.floats(), out: 5, k: 3, stride: stride, padding: padding)
+            #expect(y.height == expected.h && y.width == expected.w)
+            #expect(Naive.relativeError(y.flattenedNCHW().values, expected.v) < 1e-5)
+        }
+    }
+
     /// Naive ResNet-20: returns logits, the recorded activations by name, and in training mode the batch
     /// statistics of every BatchNorm in forward order.
     static func naiveResNet(_ c: Checkpoint, _ x: FloatMatrix, input: [Int], width w: Int, batchNorm: Bool,
