@@ -333,7 +333,8 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
             var m = Lane(repeating: .infinity)
             var j = 0
             while j + Self.width <= n {
-                m = pointwiseMin(m, Element.lane(row + j) - load(v + j))
+                let h = Element.lane(row + j) - load(v + j)
+                m.replace(with: h, where: h .< m)
                 j += Self.width
             }
             var best = m.min()
