@@ -29,9 +29,15 @@ struct MatchBench: ParsableCommand {
     @Option(name: .long, help: "Sweep limit.")
     var maxSweeps: Int = 100
 
+    @Flag(name: .long, help: "Skip the numpy + scipy reference (the official algorithm, run by python3).")
+    var noReference = false
+
     func run() throws {
         print("load: \(loadAverage());  OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")")
-        print("model          case         params  sweeps  LAPs  objective before → after        recovered   wall s    cpu s")
+        let python = noReference ? nil : ScipyRunner()
+        if !noReference && python == nil { print("note: python3 with numpy/scipy not found; reference skipped") }
+        print("model          case         params  sweeps  LAPs  objective before → after        recovered   wall s    cpu s"
+              + (python == nil ? "" : "   reference: sweeps  objective  cpu s"))
         for model in models {
             let a = try Self.model(model, seed: 1)
             let spec = try PermutationSpec.builtin(for: a)
@@ -59,12 +65,91 @@ struct MatchBench: ParsableCommand {
                 }
                 let r = result.report
                 let objectives = String(format: "%.6g → %.6g", r.objectiveBefore, r.objectiveAfter)
-                print(pad(model, 14, left: true) + " " + pad(name, 11, left: true) + pad("\(a.parameterCount)", 8)
-                      + pad("\(r.sweeps)", 8) + pad("\(r.assignmentsSolved)", 6) + "  " + pad(objectives, 29, left: true)
-                      + pad(recovered, 10) + pad(String(format: "%.4f", wall), 9) + pad(String(format: "%.4f", cpu), 9))
+                var line = pad(model, 14, left: true) + " " + pad(name, 11, left: true) + pad("\(a.parameterCount)", 8)
+                    + pad("\(r.sweeps)", 8) + pad("\(r.assignmentsSolved)", 6) + "  " + pad(objectives, 29, left: true)
+                    + pad(recovered, 10) + pad(String(format: "%.4f", wall), 9) + pad(String(format: "%.4f", cpu), 9)
+                if python != nil {
+                    let reference = try Self.reference(a: a, b: b, spec: spec, seed: seed, maxSweeps: maxSweeps)
+                    line += pad("\(reference.sweeps)", 20) + pad(String(format: "%.6g", reference.objective), 11)
+                        + pad(String(format: "%.3f", reference.cpu), 7)
+                }
+                print(line)
             }
         }
     }
+
+    /// Runs the official algorithm (numpy + scipy, as in the paper's code) on the same weights.
+    static func reference(
+        a: Checkpoint, b: Checkpoint, spec: PermutationSpec, seed: UInt64, maxSweeps: Int
+    ) throws -> (sweeps: Int, objective: Double, cpu: Double) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-match-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var shapes: [String] = []
+        for (index, name) in spec.tensorNames.enumerated() {
+            for (model, checkpoint) in [("a", a), ("b", b)] {
+                let values = checkpoint[name]!.floats()
+                try values.withUnsafeBufferPointer { Data(buffer: $0) }
+                    .write(to: directory.appendingPathComponent("\(model)\(index).f32"))
+            }
+            shapes.append("[" + checkpoint(a, name).map(String.init).joined(separator: ",") + "]")
+        }
+        try spec.jsonString().write(to: directory.appendingPathComponent("spec.json"), atomically: true, encoding: .utf8)
+        let script = """
+            import sys, json, time, numpy as np
+            from scipy.optimize import linear_sum_assignment
+            d = sys.argv[1]
+            spec = json.load(open(d + "/spec.json"))
+            names = sorted(spec["tensors"])
+            order = [\(spec.tensorNames.map { "\"\($0)\"" }.joined(separator: ", "))]
+            shapes = [\(shapes.joined(separator: ", "))]
+            A = {n: np.fromfile(f"{d}/a{i}.f32", dtype='<f4').reshape(shapes[i]) for i, n in enumerate(order)}
+            B = {n: np.fromfile(f"{d}/b{i}.f32", dtype='<f4').reshape(shapes[i]) for i, n in enumerate(order)}
+            axes_to_perm = {k: [e if e is None or isinstance(e, str) else e["perm"] for e in v] for k, v in spec["tensors"].items()}
+            perm_to_axes = {}
+            for k, v in axes_to_perm.items():
+                for axis, p in enumerate(v):
+                    if p is not None: perm_to_axes.setdefault(p, []).append((k, axis))
+            sizes = {p: A[axes[0][0]].shape[axes[0][1]] for p, axes in perm_to_axes.items()}
+            def permuted(perm, k, params, except_axis=None):
+                w = params[k]
+                for axis, p in enumerate(axes_to_perm[k]):
+                    if axis != except_axis and p is not None: w = np.take(w, perm[p], axis=axis)
+                return w
+            # Weight matching as in the paper's code (Algorithm 1): one LAP per permutation, random order per sweep.
+            c0 = time.process_time()
+            perm = {p: np.arange(n) for p, n in sizes.items()}
+            pnames = list(perm.keys())
+            rng = np.random.default_rng(\(seed))
+            sweeps = 0
+            for iteration in range(\(maxSweeps)):
+                sweeps += 1
+                progress = False
+                for p_ix in rng.permutation(len(pnames)):
+                    p = pnames[p_ix]; n = sizes[p]
+                    S = np.zeros((n, n))
+                    for wk, axis in perm_to_axes[p]:
+                        w_a = np.moveaxis(A[wk], axis, 0).reshape((n, -1))
+                        w_b = np.moveaxis(permuted(perm, wk, B, except_axis=axis), axis, 0).reshape((n, -1))
+                        S += w_a @ w_b.T
+                    ri, ci = linear_sum_assignment(S, maximize=True)
+                    oldL = np.vdot(S, np.eye(n)[perm[p]]); newL = np.vdot(S, np.eye(n)[ci, :])
+                    progress = progress or newL > oldL + 1e-12
+                    perm[p] = ci
+                if not progress: break
+            cpu = time.process_time() - c0
+            objective = sum(float(np.vdot(A[k].astype(np.float64), permuted(perm, k, B).astype(np.float64))) for k in order)
+            print(sweeps, repr(objective), cpu)
+            """
+        let out = try ScipyRunner.python(["-c", script, directory.path])
+        let parts = out.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard parts.count == 3, let sweeps = Int(parts[0]), let objective = Double(parts[1]), let cpu = Double(parts[2]) else {
+            throw ValidationError("unexpected output from the python reference: \(out)")
+        }
+        return (sweeps, objective, cpu)
+    }
+
+    private static func checkpoint(_ c: Checkpoint, _ name: String) -> [Int] { c[name]!.shape }
 
     /// A model with random weights (Gaussian, scaled by fan-in).
     static func model(_ name: String, seed: UInt64) throws -> Checkpoint {
