@@ -184,12 +184,18 @@ struct ScipyRunner {
         environment["OMP_NUM_THREADS"] = "1"
         process.environment = environment
         let pipe = Pipe()
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-python-\(getpid()).err")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("python3 exited with \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            let detail = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            throw ValidationError("python3 exited with \(process.terminationStatus): \(detail.suffix(2000))")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -29,6 +29,7 @@ public struct LinearAssignment: Sendable, Equatable {
         /// them from the assignment alone (which keeps fewer pairs).
         public var columnDuals: [Double]?
 
+        /// Starts from `assignment`, with `columnDuals` when known.
         public init(assignment: [Int], columnDuals: [Double]? = nil) {
             self.assignment = assignment
             self.columnDuals = columnDuals
@@ -40,6 +41,7 @@ public struct LinearAssignment: Sendable, Equatable {
         }
     }
 
+    /// Wraps a solution; ``solve(maximizing:n:warmStart:)-(_,_,_)`` makes them.
     public init(assignment: [Int], objective: Double, rowDuals: [Double], columnDuals: [Double], augmentedRows: Int) {
         self.assignment = assignment
         self.objective = objective
@@ -180,12 +182,15 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
             while j < stride {
                 let c = Element.lane(row + j)
                 var m = load(colMin + j)
-                var a = UnsafeRawPointer(colArg + j).loadUnaligned(as: IndexLane.self)
                 let better = c .< m
-                m.replace(with: c, where: better)
-                a.replace(with: iv, where: better)
-                store(m, colMin + j)
-                UnsafeMutableRawPointer(colArg + j).storeBytes(of: a, as: IndexLane.self)
+                // After the first rows a new column minimum is rare; skip the blends when there is none.
+                if any(better) {
+                    var a = UnsafeRawPointer(colArg + j).loadUnaligned(as: IndexLane.self)
+                    m.replace(with: c, where: better)
+                    a.replace(with: iv, where: better)
+                    store(m, colMin + j)
+                    UnsafeMutableRawPointer(colArg + j).storeBytes(of: a, as: IndexLane.self)
+                }
                 j += Self.width
             }
         }
@@ -333,7 +338,8 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
             var m = Lane(repeating: .infinity)
             var j = 0
             while j + Self.width <= n {
-                m = pointwiseMin(m, Element.lane(row + j) - load(v + j))
+                let h = Element.lane(row + j) - load(v + j)
+                m.replace(with: h, where: h .< m)
                 j += Self.width
             }
             var best = m.min()

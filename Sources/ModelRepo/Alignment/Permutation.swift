@@ -46,13 +46,16 @@ public struct Permutation: Sendable, Hashable, Codable, CustomStringConvertible 
         return Permutation(unchecked: other.indices.map { indices[$0] })
     }
 
+    /// `Permutation([2, 0, 1])`.
     public var description: String { "Permutation(\(indices))" }
 
+    /// Decodes a JSON list of indices, checking it is a permutation.
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         try self.init(container.decode([Int].self))
     }
 
+    /// Encodes the list of indices.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(indices)

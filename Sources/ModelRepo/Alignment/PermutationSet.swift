@@ -8,6 +8,7 @@ public struct PermutationSet: Sendable, Equatable {
     /// The permutations by name.
     public var permutations: [String: Permutation]
 
+    /// Wraps permutations by name.
     public init(_ permutations: [String: Permutation] = [:]) {
         self.permutations = permutations
     }

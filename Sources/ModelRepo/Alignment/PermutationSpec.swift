@@ -21,6 +21,7 @@ public struct PermutationSpec: Sendable, Equatable {
         /// Elements per permuted block, at least 1.
         public var group: Int
 
+        /// Permutation `permutation` on an axis of `size · group` elements.
         public init(_ permutation: String, group: Int = 1) {
             self.permutation = permutation
             self.group = group
@@ -34,11 +35,13 @@ public struct PermutationSpec: Sendable, Equatable {
         /// The axis, 0-based.
         public var axis: Int
 
+        /// Axis `axis` of tensor `tensor`.
         public init(_ tensor: String, _ axis: Int) {
             self.tensor = tensor
             self.axis = axis
         }
 
+        /// `tensor 'fc1.weight' axis 1`, as error messages say it.
         public var description: String { "tensor '\(tensor)' axis \(axis)" }
     }
 

@@ -201,19 +201,32 @@ struct MatchingProblem {
     ) -> (map: [Int], rowStride: Int) {
         var strides = [Int](repeating: 1, count: shape.count)
         for k in Swift.stride(from: shape.count - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * shape[k + 1] }
-        var map = [0]
+        var axisOffsets: [[Int]] = []
         for k in 0..<shape.count {
-            let offsets: [Int]
             if k == axis {
                 // The axis keeps only its within-group position; the row index j supplies the rest.
-                offsets = (0..<group).map { $0 * strides[k] }
+                axisOffsets.append((0..<group).map { $0 * strides[k] })
             } else if let binding = bindings[k], let p = permutations?[binding.permutation] {
                 let g = binding.group
-                offsets = (0..<shape[k]).map { t in (p.indices[t / g] * g + t % g) * strides[k] }
+                axisOffsets.append((0..<shape[k]).map { t in (p.indices[t / g] * g + t % g) * strides[k] })
             } else {
-                offsets = (0..<shape[k]).map { $0 * strides[k] }
+                axisOffsets.append((0..<shape[k]).map { $0 * strides[k] })
             }
-            map = map.flatMap { base in offsets.map { base + $0 } }
+        }
+        // Outer sum of the offsets, row-major, expanded in place from the back.
+        let total = axisOffsets.reduce(1) { $0 * $1.count }
+        let map = [Int](unsafeUninitializedCapacity: total) { buffer, initialized in
+            buffer[0] = 0
+            var length = 1
+            for offsets in axisOffsets {
+                let d = offsets.count
+                for index in Swift.stride(from: length - 1, through: 0, by: -1) {
+                    let base = buffer[index]
+                    for t in 0..<d { buffer[index * d + t] = base + offsets[t] }
+                }
+                length *= d
+            }
+            initialized = total
         }
         return (map, axis >= 0 ? group * strides[axis] : 0)
     }
@@ -275,10 +288,34 @@ struct MatchingProblem {
             let shape = shapes[name]!
             let bindings = spec.axes[name]!
             let (va, vb) = (a[name]!, b[name]!)
-            // axis -1: no axis is singled out, every bound axis is permuted.
-            let (map, _) = Self.restMap(shape: shape, axis: -1, group: 1, bindings: bindings, permutations: permutations)
+            if shape.isEmpty {
+                total += Double(va[0]) * Double(vb[0])
+                continue
+            }
+            // Rows along axis 0 (permuted by their own permutation), the rest through the map of the others.
+            let (map, rowStride) = Self.restMap(shape: shape, axis: 0, group: 1, bindings: bindings,
+                                                permutations: permutations)
+            let rows = shape[0]
+            let rest = map.count
+            let rowPermutation = bindings[0].flatMap { binding in
+                permutations[binding.permutation].map { (binding.group, $0.indices) }
+            }
             var sum = 0.0
-            for m in 0..<va.count { sum += Double(va[m]) * Double(vb[map[m]]) }
+            va.withUnsafeBufferPointer { pa in
+                vb.withUnsafeBufferPointer { pb in
+                    for t in 0..<rows {
+                        let source: Int
+                        if let (g, indices) = rowPermutation {
+                            source = (indices[t / g] * g + t % g) * rowStride
+                        } else {
+                            source = t * rowStride
+                        }
+                        var partial = 0.0
+                        for r in 0..<rest { partial += Double(pa[t * rest + r]) * Double(pb[source + map[r]]) }
+                        sum += partial
+                    }
+                }
+            }
             total += sum
         }
         return total
