@@ -53,15 +53,26 @@ public enum HookRunner {
     ///   not an error (see ``rejection(_:)``).
     public static func run(_ name: String, in repo: Repository, payload: some Encodable,
                            environment: [String: String] = [:], timeout: Double? = nil) throws -> [HookOutcome] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do { data = try encoder.encode(payload) } catch {
+            throw MgitError(.invalidInput, "cannot encode the \(name) hook payload as JSON",
+                            underlying: String(describing: error))
+        }
+        return try run(name, in: repo, payloadJSON: data, environment: environment, timeout: timeout)
+    }
+
+    /// Runs every hook for `name` with `payloadJSON` (one JSON document, already encoded) on stdin.
+    public static func run(_ name: String, in repo: Repository, payloadJSON: Data,
+                           environment: [String: String] = [:], timeout: Double? = nil) throws -> [HookOutcome] {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw MgitError(.invalidInput, "'\(name)' is not a hook name; mgit runs \(knownHooks.joined(separator: ", "))")
         }
         let limit = try timeout ?? configuredTimeout(repo, key: "hooks.timeout", default: defaultTimeout)
         let programs = programs(named: name, in: repo.hooksDirectory)
         if programs.isEmpty { return [] }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let input = Array(try encoder.encode(payload)) + [0x0A]
+        let input = Array(payloadJSON) + (payloadJSON.last == 0x0A ? [] : [0x0A])
         var env = ProcessInfo.processInfo.environment
         env["MGIT_BIN"] = mgitExecutable
         for (key, value) in environment { env[key] = value }
