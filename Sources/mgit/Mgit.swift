@@ -22,6 +22,7 @@ struct Mgit: AsyncParsableCommand {
             Branch.self, Switch.self, Tag.self,
             Metrics.self, Lineage.self, Reindex.self, Config.self,
             Train.self, Eval.self,
+            Hooks.self,
         ]
     )
 

@@ -59,6 +59,7 @@ public final class Repository {
             let lineage = try LineageStore(path: root + "/.mgit/lineage.sqlite")
             try lineage.replaceNoteMetrics([:], notesCommit: nil)
             let repo = Repository(root: root, git: git, lineage: lineage, config: config)
+            try repo.installHookSamples()
             return repo
         } catch {
             // A half-made repository is worse than none: remove what this call created.
