@@ -50,6 +50,8 @@ struct CommitRequest {
     var parents: [GitOID]? = nil
     /// Extra files at the root of the commit's tree (`arch.json`, `permutations.json`).
     var extraFiles: [String: [UInt8]] = [:]
+    /// The branch head the operation started from: if the branch moved meanwhile, the commit is refused.
+    var expectedHead: GitOID? = nil
 }
 
 extension Repository {
@@ -86,6 +88,10 @@ extension Repository {
             throw MgitError(.invalidInput, "'\(branchName)' is not a valid branch name")
         }
         let previousHead = try git.referenceTarget(refName)
+        if let expected = request.expectedHead, expected != previousHead {
+            throw MgitError(.busy, "branch '\(branchName)' moved while this command ran (now \(previousHead?.hex.prefix(10) ?? "deleted")); "
+                            + "nothing was committed, run it again")
+        }
         let parents = request.parents ?? previousHead.map { [$0] } ?? []
 
         let stored = try storeTensors(source)
