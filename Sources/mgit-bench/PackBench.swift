@@ -22,6 +22,9 @@ struct PackBench: ParsableCommand {
     @Option(help: "Directory for the scratch repositories (default: the temporary directory).")
     var directory: String?
 
+    @Flag(help: "Skip git fsck of the written pack (for repeated timing runs).")
+    var skipFsck = false
+
     @Flag(help: "Do not announce the object count (PackWriter then re-reads the pack in finish()).")
     var noCount = false
 
@@ -45,10 +48,12 @@ struct PackBench: ParsableCommand {
                      full.bytes / 1e6, full.seconds, full.finishSeconds, full.bytes / 1e6 / full.seconds,
                      full.packBytes / 1e6, Double(usage.ru_maxrss) / 1024 * 1.048576))
         print(String(format: "  CPU: %.2f s user+sys over both cores, including generating the random bytes", cpu))
+        if !skipFsck {
         let fsckStart = Date()
         let fsck = try Self.git(["fsck", "--strict", "--full", "--no-dangling"], in: main)
         print(String(format: "  git fsck --strict --full: %@ (%.1f s)",
                      fsck.status == 0 ? "clean" : "FAILED: \(fsck.errors)", Date().timeIntervalSince(fsckStart)))
+        }
 
         guard sampleMebibytes > 0 else { return }
         let sampleBlobs = max(1, sampleMebibytes / blobMebibytes)
