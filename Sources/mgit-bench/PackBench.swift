@@ -13,8 +13,8 @@ struct PackBench: ParsableCommand {
     @Option(help: "MiB of random float32 bytes PackWriter writes.")
     var mebibytes = 1024
 
-    @Option(help: "MiB per blob (one tensor).")
-    var blobMebibytes = 16
+    @Option(help: "KiB per blob (one tensor).")
+    var blobKibibytes = 16 << 10
 
     @Option(help: "MiB written by each of the three writers for the side-by-side comparison (0 skips it).")
     var sampleMebibytes = 128
@@ -29,14 +29,14 @@ struct PackBench: ParsableCommand {
     var noCount = false
 
     func run() throws {
-        let blobBytes = blobMebibytes << 20
-        let blobCount = max(1, mebibytes / blobMebibytes)
+        let blobBytes = blobKibibytes << 10
+        let blobCount = max(1, (mebibytes << 10) / blobKibibytes)
         let scratch = (directory ?? FileManager.default.temporaryDirectory.path) + "/mgit-bench-pack-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         // One reused buffer: memory stays at one tensor, like a commit reading tensor by tensor.
         var buffer = [UInt8](repeating: 0, count: blobBytes)
 
-        print("PackWriter: \(blobCount) blobs × \(blobMebibytes) MiB random float32, "
+        print("PackWriter: \(blobCount) blobs × \(blobKibibytes) KiB random float32, "
             + (noCount ? "object count not announced" : "object count announced"))
         let main = try Self.makeRepository(scratch + "/packwriter")
         let cpuBefore = Self.cpuSeconds()
@@ -56,8 +56,8 @@ struct PackBench: ParsableCommand {
         }
 
         guard sampleMebibytes > 0 else { return }
-        let sampleBlobs = max(1, sampleMebibytes / blobMebibytes)
-        print("Comparison: \(sampleBlobs) blobs × \(blobMebibytes) MiB each writer")
+        let sampleBlobs = max(1, (sampleMebibytes << 10) / blobKibibytes)
+        print("Comparison: \(sampleBlobs) blobs × \(blobKibibytes) KiB each writer")
         let sample = try Self.timePackWriter(repository: try Self.makeRepository(scratch + "/sample-pack"),
                                              blobs: sampleBlobs, announce: !noCount, buffer: &buffer)
         Self.report("PackWriter (pack, stored blocks, fsync)", sample.bytes, sample.seconds)
