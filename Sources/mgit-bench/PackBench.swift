@@ -39,15 +39,14 @@ struct PackBench: ParsableCommand {
         print("PackWriter: \(blobCount) blobs × \(blobKibibytes) KiB random float32, "
             + (noCount ? "object count not announced" : "object count announced"))
         let main = try Self.makeRepository(scratch + "/packwriter")
-        let cpuBefore = Self.cpuSeconds()
         let full = try Self.timePackWriter(repository: main, blobs: blobCount, announce: !noCount, buffer: &buffer)
-        let cpu = Self.cpuSeconds() - cpuBefore
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "  %.0f MB in %.2f s (finish %.2f s) = %.0f MB/s (incl. fsync); pack %.0f MB; peak RSS %.0f MB",
                      full.bytes / 1e6, full.seconds, full.finishSeconds, full.bytes / 1e6 / full.seconds,
                      full.packBytes / 1e6, Double(usage.ru_maxrss) / 1024 * 1.048576))
-        print(String(format: "  CPU: %.2f s user+sys over both cores, including generating the random bytes", cpu))
+        print(String(format: "  PackWriter CPU: %.2f s user+sys, all threads (%.2f s per GiB)",
+                     full.cpu, full.cpu / (full.bytes / 1_073_741_824)))
         if !skipFsck {
         let fsckStart = Date()
         let fsck = try Self.git(["fsck", "--strict", "--full", "--no-dangling"], in: main)
@@ -75,23 +74,28 @@ struct PackBench: ParsableCommand {
 
     /// Times addBlob for every blob plus finish(); generating the bytes is not timed.
     static func timePackWriter(repository: String, blobs: Int, announce: Bool, buffer: inout [UInt8])
-        throws -> (bytes: Double, seconds: Double, packBytes: Double, finishSeconds: Double) {
+        throws -> (bytes: Double, seconds: Double, packBytes: Double, finishSeconds: Double, cpu: Double) {
         let writer = try PackWriter(objectsDirectory: repository + "/.git/objects",
                                     expectedObjectCount: announce ? blobs : nil)
         var seconds = 0.0
+        var cpu = 0.0
         for index in 0..<blobs {
             fillRandom(&buffer, seed: UInt64(index))
             let start = DispatchTime.now()
+            let cpuStart = cpuSeconds()
             _ = try buffer.withUnsafeBytes { try writer.addBlob($0) }
+            cpu += cpuSeconds() - cpuStart
             seconds += elapsed(since: start)
         }
         let start = DispatchTime.now()
+        let cpuStart = cpuSeconds()
         let name = try writer.finish()!
+        cpu += cpuSeconds() - cpuStart
         let finishSeconds = elapsed(since: start)
         seconds += finishSeconds
         let pack = "\(writer.packDirectory)/pack-\(name).pack"
         let size = try FileManager.default.attributesOfItem(atPath: pack)[.size] as! Int
-        return (Double(blobs * buffer.count), seconds, Double(size), finishSeconds)
+        return (Double(blobs * buffer.count), seconds, Double(size), finishSeconds, cpu)
     }
 
     static func timeLibgit2Loose(repository: String, blobs: Int, buffer: inout [UInt8]) throws -> (bytes: Double, seconds: Double) {
