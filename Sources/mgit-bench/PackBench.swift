@@ -13,8 +13,8 @@ struct PackBench: ParsableCommand {
     @Option(help: "MiB of random float32 bytes PackWriter writes.")
     var mebibytes = 1024
 
-    @Option(help: "MiB per blob (one tensor).")
-    var blobMebibytes = 16
+    @Option(help: "KiB per blob (one tensor).")
+    var blobKibibytes = 16 << 10
 
     @Option(help: "MiB written by each of the three writers for the side-by-side comparison (0 skips it).")
     var sampleMebibytes = 128
@@ -22,37 +22,41 @@ struct PackBench: ParsableCommand {
     @Option(help: "Directory for the scratch repositories (default: the temporary directory).")
     var directory: String?
 
+    @Flag(help: "Skip git fsck of the written pack (for repeated timing runs).")
+    var skipFsck = false
+
     @Flag(help: "Do not announce the object count (PackWriter then re-reads the pack in finish()).")
     var noCount = false
 
     func run() throws {
-        let blobBytes = blobMebibytes << 20
-        let blobCount = max(1, mebibytes / blobMebibytes)
+        let blobBytes = blobKibibytes << 10
+        let blobCount = max(1, (mebibytes << 10) / blobKibibytes)
         let scratch = (directory ?? FileManager.default.temporaryDirectory.path) + "/mgit-bench-pack-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         // One reused buffer: memory stays at one tensor, like a commit reading tensor by tensor.
         var buffer = [UInt8](repeating: 0, count: blobBytes)
 
-        print("PackWriter: \(blobCount) blobs × \(blobMebibytes) MiB random float32, "
+        print("PackWriter: \(blobCount) blobs × \(blobKibibytes) KiB random float32, "
             + (noCount ? "object count not announced" : "object count announced"))
         let main = try Self.makeRepository(scratch + "/packwriter")
-        let cpuBefore = Self.cpuSeconds()
         let full = try Self.timePackWriter(repository: main, blobs: blobCount, announce: !noCount, buffer: &buffer)
-        let cpu = Self.cpuSeconds() - cpuBefore
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "  %.0f MB in %.2f s (finish %.2f s) = %.0f MB/s (incl. fsync); pack %.0f MB; peak RSS %.0f MB",
                      full.bytes / 1e6, full.seconds, full.finishSeconds, full.bytes / 1e6 / full.seconds,
                      full.packBytes / 1e6, Double(usage.ru_maxrss) / 1024 * 1.048576))
-        print(String(format: "  CPU: %.2f s user+sys over both cores, including generating the random bytes", cpu))
+        print(String(format: "  PackWriter CPU: %.2f s user+sys, all threads (%.2f s per GiB)",
+                     full.cpu, full.cpu / (full.bytes / 1_073_741_824)))
+        if !skipFsck {
         let fsckStart = Date()
         let fsck = try Self.git(["fsck", "--strict", "--full", "--no-dangling"], in: main)
         print(String(format: "  git fsck --strict --full: %@ (%.1f s)",
                      fsck.status == 0 ? "clean" : "FAILED: \(fsck.errors)", Date().timeIntervalSince(fsckStart)))
+        }
 
         guard sampleMebibytes > 0 else { return }
-        let sampleBlobs = max(1, sampleMebibytes / blobMebibytes)
-        print("Comparison: \(sampleBlobs) blobs × \(blobMebibytes) MiB each writer")
+        let sampleBlobs = max(1, (sampleMebibytes << 10) / blobKibibytes)
+        print("Comparison: \(sampleBlobs) blobs × \(blobKibibytes) KiB each writer")
         let sample = try Self.timePackWriter(repository: try Self.makeRepository(scratch + "/sample-pack"),
                                              blobs: sampleBlobs, announce: !noCount, buffer: &buffer)
         Self.report("PackWriter (pack, stored blocks, fsync)", sample.bytes, sample.seconds)
@@ -70,23 +74,28 @@ struct PackBench: ParsableCommand {
 
     /// Times addBlob for every blob plus finish(); generating the bytes is not timed.
     static func timePackWriter(repository: String, blobs: Int, announce: Bool, buffer: inout [UInt8])
-        throws -> (bytes: Double, seconds: Double, packBytes: Double, finishSeconds: Double) {
+        throws -> (bytes: Double, seconds: Double, packBytes: Double, finishSeconds: Double, cpu: Double) {
         let writer = try PackWriter(objectsDirectory: repository + "/.git/objects",
                                     expectedObjectCount: announce ? blobs : nil)
         var seconds = 0.0
+        var cpu = 0.0
         for index in 0..<blobs {
             fillRandom(&buffer, seed: UInt64(index))
             let start = DispatchTime.now()
+            let cpuStart = cpuSeconds()
             _ = try buffer.withUnsafeBytes { try writer.addBlob($0) }
+            cpu += cpuSeconds() - cpuStart
             seconds += elapsed(since: start)
         }
         let start = DispatchTime.now()
+        let cpuStart = cpuSeconds()
         let name = try writer.finish()!
+        cpu += cpuSeconds() - cpuStart
         let finishSeconds = elapsed(since: start)
         seconds += finishSeconds
         let pack = "\(writer.packDirectory)/pack-\(name).pack"
         let size = try FileManager.default.attributesOfItem(atPath: pack)[.size] as! Int
-        return (Double(blobs * buffer.count), seconds, Double(size), finishSeconds)
+        return (Double(blobs * buffer.count), seconds, Double(size), finishSeconds, cpu)
     }
 
     static func timeLibgit2Loose(repository: String, blobs: Int, buffer: inout [UInt8]) throws -> (bytes: Double, seconds: Double) {
