@@ -52,3 +52,18 @@ public enum Optimizer: Sendable, Codable, Equatable {
     /// Adam (Kingma & Ba 2015, Algorithm 1) with bias correction (`torch.optim.Adam`).
     case adam(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8)
 }
+
+extension Optimizer {
+    /// Parses `adam`, `sgd` (momentum 0.9) or `sgd:MOMENTUM`, as the command line spells them.
+    public static func parse(_ text: String) throws -> Optimizer {
+        switch text {
+        case "adam": return .adam()
+        case "sgd": return .sgd()
+        default:
+            if text.hasPrefix("sgd:"), let momentum = Double(text.dropFirst(4)), momentum >= 0, momentum < 1 {
+                return .sgd(momentum: momentum)
+            }
+            throw MgitError(.invalidInput, "unknown optimizer '\(text)'; use adam, sgd or sgd:MOMENTUM (e.g. sgd:0.9)")
+        }
+    }
+}

@@ -22,9 +22,13 @@ public struct ResNet20Network: Network {
 
     public var inputSize: Int { inputShape.reduce(1, *) }
     public var classCount: Int { head.outputs }
-    /// `conv1` (the stem), then per block `layer<s>.<b>.conv1` (inside the block) and `layer<s>.<b>` (its output).
+    /// `conv1` (the stem), then per block `layer<s>.<b>.conv1` (inside the block) and `layer<s>.<b>.conv2`
+    /// (the block's output after the residual add and ReLU, in the channels of `conv2`'s output).
+    ///
+    /// Each name `X` is the layer whose `X.weight` axis 0 indexes the activation's channels, so an activation
+    /// belongs to the permutation acting there (the residual stream for `conv1` and every `conv2`).
     public var activationNames: [String] {
-        ["conv1"] + blocks.flatMap { ["\($0.name).conv1", $0.name] }
+        ["conv1"] + blocks.flatMap { ["\($0.name).conv1", "\($0.name).conv2"] }
     }
     /// The names of the BatchNorm layers in forward order (empty for LayerNorm).
     public var batchNormNames: [String] {
@@ -139,7 +143,7 @@ public struct ResNet20Network: Network {
                 out.add(h)
             }
             out.applyReLU()
-            keep(block.name, out)
+            keep("\(block.name).conv2", out)
             h = out
         }
         let logits = head.apply(h.globalAveragePooled(), relu: false)

@@ -169,7 +169,7 @@ import Testing
                 let skip = stride == 2
                     ? norm("\(p).shortcut.1", conv("\(p).shortcut.0", h, out: out, k: 1, stride: 2, padding: 0)) : h
                 h = Naive.relu(Naive.add(main, skip))
-                activations[p] = h
+                activations["\(p).conv2"] = h
             }
         }
         let logits = Naive.linear(Naive.globalAveragePool(h), weight: c["linear.weight"]!.floats(),

@@ -48,6 +48,15 @@ enum FashionMNISTFixture {
         #expect(c.checkpoint["fc3.weight"] != a.checkpoint["fc3.weight"])
     }
 
+    @Test func optimizersParse() throws {
+        #expect(try Optimizer.parse("adam") == .adam())
+        #expect(try Optimizer.parse("sgd") == .sgd(momentum: 0.9))
+        #expect(try Optimizer.parse("sgd:0.5") == .sgd(momentum: 0.5))
+        for bad in ["", "rmsprop", "sgd:1.5", "sgd:x"] {
+            #expect(throws: MgitError.self) { try Optimizer.parse(bad) }
+        }
+    }
+
     @Test func badConfigsAreRejected() {
         let data = Dataset(inputs: FloatMatrix(rows: 2, columns: 2, repeating: 0), labels: [0, 1])
         for config in [TrainingConfig(hidden: [0]), TrainingConfig(epochs: 0), TrainingConfig(learningRate: -1)] {
