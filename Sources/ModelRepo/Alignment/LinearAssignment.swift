@@ -237,9 +237,10 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
         var current = 0
         var stillFree: [Int] = []
         var count = 0
-        // Late in a pass each row scan moves little; shortest paths finish those rows faster (measured:
-        // n=2048 uniform and similarity matrices are fastest with about 2n iterations a pass).
-        let cap = 2 * n
+        // Late in a pass each row scan moves little and shortest paths finish those rows faster. Measured on
+        // uniform and similarity matrices, n = 1024 and 4096: 16n iterations a pass is fastest (2n: 1.3×
+        // slower on similarity; unbounded: several times slower).
+        let cap = 16 * n
         while current < rows.count {
             count += 1
             let i = rows[current]
