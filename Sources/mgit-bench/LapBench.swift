@@ -185,7 +185,7 @@ struct ScipyRunner {
         process.environment = environment
         let pipe = Pipe()
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-python-\(getpid()).err")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         process.standardOutput = pipe
         process.standardError = try FileHandle(forWritingTo: errors)

@@ -56,8 +56,8 @@ public struct LinearAssignment: Sendable, Equatable {
     ///   - score: Row-major, shape `[n, n]`, finite values.
     ///   - n: The number of rows and columns.
     ///   - warmStart: A previous solution of a similar problem, or nil for a cold start.
-    /// - Throws: `MgitError(.invalidInput)` for a NaN or infinite score (naming its row and column), a wrong
-    ///   element count, or a warm start that is not a permutation of `0..<n`.
+    /// - Throws: `MgitError(.invalidInput)` for a NaN or infinite score or one beyond ±1e30 (naming its row and
+    ///   column), a wrong element count, or a warm start that is not a permutation of `0..<n`.
     /// - Complexity: O(n³) worst case; O(n²) when a warm start's pairs are all still optimal.
     public static func solve(maximizing score: [Double], n: Int, warmStart: WarmStart? = nil) throws -> LinearAssignment {
         try score.withUnsafeBufferPointer { try solve(maximizing: $0, n: n, warmStart: warmStart) }
@@ -111,6 +111,9 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
     typealias Lane = SIMD8<Double>
     typealias IndexLane = SIMD8<Int64>
     static var width: Int { 8 }
+    /// Largest accepted score magnitude: far beyond any similarity of weights, and far enough below
+    /// `Float.greatestFiniteMagnitude` that sums of costs and duals cannot overflow.
+    static var magnitudeLimit: Double { 1e30 }
 
     let n: Int
     /// Row stride of `cost`: `n` rounded up to a multiple of `width`.
@@ -152,17 +155,21 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
         for i in 0..<n {
             let row = cost + i * stride
             let src = score.baseAddress! + i * n
-            var finite = true
+            // Reduced costs are differences of costs and duals; bounding the magnitude keeps them finite.
+            let limit = Element(Self.magnitudeLimit)
+            var usable = true
             for j in 0..<n {
                 let s = src[j]
-                finite = finite && s.isFinite
+                usable = usable && Swift.abs(s) <= limit
                 row[j] = -s
             }
             for j in n..<stride { row[j] = 0 }
-            if !finite {
-                let j = (0..<n).first { !Double(src[$0]).isFinite }!
-                throw MgitError(.invalidInput,
-                                "score[\(i), \(j)] is \(Double(src[j])); an assignment problem needs finite scores")
+            if !usable {
+                let j = (0..<n).first { !(Swift.abs(src[$0]) <= limit) }!
+                let value = Double(src[j])
+                throw MgitError(.invalidInput, value.isFinite
+                    ? "score[\(i), \(j)] is \(value); assignment scores must lie within ±1e30, so scale the matrix"
+                    : "score[\(i), \(j)] is \(value); an assignment problem needs finite scores")
             }
         }
     }
@@ -230,9 +237,10 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
         var current = 0
         var stillFree: [Int] = []
         var count = 0
-        // Late in a pass each row scan moves little; shortest paths finish those rows faster (measured:
-        // n=2048 uniform and similarity matrices are fastest with about 2n iterations a pass).
-        let cap = 2 * n
+        // Late in a pass each row scan moves little and shortest paths finish those rows faster. Measured on
+        // uniform and similarity matrices, n = 1024 and 4096: 16n iterations a pass is fastest (2n: 1.3×
+        // slower on similarity; unbounded: several times slower).
+        let cap = 16 * n
         while current < rows.count {
             count += 1
             let i = rows[current]

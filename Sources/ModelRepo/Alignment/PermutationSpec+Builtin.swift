@@ -49,27 +49,33 @@ extension PermutationSpec {
 
     /// An MLP: permutation `P_i` on the outputs of hidden layer `i` (0-based, natural name order).
     public static func mlp(for checkpoint: Checkpoint) throws -> PermutationSpec {
-        var builder = SpecBuilder(checkpoint)
         let layers = checkpoint.namedTensors
             .filter { $0.name.hasSuffix(".weight") && $0.tensor.shape.count == 2 }
             .map { String($0.name.dropLast(".weight".count)) }
             .sorted(by: naturallyPrecedes)
-        guard let first = layers.first, let last = layers.last else {
-            throw MgitError(.mismatch, "no linear layer (a 2-D tensor named '<layer>.weight') in the checkpoint")
-        }
         let known = Set(layers.flatMap { ["\($0).weight", "\($0).bias"] })
         for name in checkpoint.names where !known.contains(name) {
             throw MgitError(.mismatch, "tensor '\(name)' is not part of an MLP (only '<layer>.weight' [out, in] "
                             + "and '<layer>.bias' [out]); give a permutation spec file")
         }
+        return try mlp(layers: layers, for: checkpoint)
+    }
+
+    /// An MLP whose linear layers are `layers` in order (name prefixes: `fc1` for `fc1.weight`, optional
+    /// `fc1.bias`): permutation `P_i` on the outputs of layer `i`, for every layer but the last.
+    public static func mlp(layers: [String], for checkpoint: Checkpoint) throws -> PermutationSpec {
+        var builder = SpecBuilder(checkpoint)
+        guard let first = layers.first, let last = layers.last else {
+            throw MgitError(.mismatch, "no linear layer (a 2-D tensor named '<layer>.weight') in the checkpoint")
+        }
         var previous: String?
         for (index, layer) in layers.enumerated() {
-            let weight = checkpoint["\(layer).weight"]!
+            let weight = try builder.tensor("\(layer).weight", rank: 2)
             if index > 0, let before = checkpoint["\(layers[index - 1]).weight"], before.shape[0] != weight.shape[1] {
                 throw MgitError(.mismatch, "tensor '\(layer).weight' axis 1 has \(weight.shape[1]) inputs but the layer "
                                 + "before, '\(layers[index - 1])', has \(before.shape[0]) outputs")
             }
-            let output = layer == last ? nil : "P_\(index)"
+            let output = index == layers.count - 1 ? nil : "P_\(index)"
             try builder.bind("\(layer).weight", names: [output, previous])
             if checkpoint["\(layer).bias"] != nil { try builder.bind("\(layer).bias", names: [output]) }
             previous = output
@@ -80,11 +86,10 @@ extension PermutationSpec {
         return try builder.spec()
     }
 
-    /// A VGG-style CNN: permutation `P_features.N` on the output channels of each convolution (and its norm),
-    /// `P_classifier.N` on each hidden linear layer; the first linear layer's input axis is permuted in
-    /// blocks of `H·W` per channel.
+    /// A VGG-style CNN named like torchvision's: convolutions `features.N` (4-D weights) with any
+    /// normalisation layers between them, then linear layers `classifier.N`. See
+    /// ``vgg(convolutions:classifier:normalisations:for:)``.
     public static func vgg(for checkpoint: Checkpoint) throws -> PermutationSpec {
-        var builder = SpecBuilder(checkpoint)
         func layerKeys(_ prefix: String) -> [String] {
             var keys: [String] = []
             for name in checkpoint.names where name.hasPrefix(prefix) {
@@ -94,46 +99,80 @@ extension PermutationSpec {
             }
             return keys.sorted(by: naturallyPrecedes)
         }
-        var current: String?
-        var channels = 0
-        var firstConv: String?
+        var convolutions: [String] = [], classifier: [String] = []
+        var normalisations: [String: String] = [:]
         for key in layerKeys("features.") {
-            if let weight = checkpoint["\(key).weight"], weight.shape.count == 4 {
-                let perm = "P_\(key)"
-                try builder.bind("\(key).weight", names: [perm, current])
-                if checkpoint["\(key).bias"] != nil { try builder.bind("\(key).bias", names: [perm]) }
-                if firstConv == nil { firstConv = "\(key).weight" }
-                current = perm
-                channels = weight.shape[0]
-            } else if let current {
-                try builder.bindNorm(key, current)
+            if checkpoint["\(key).weight"]?.shape.count == 4 {
+                convolutions.append(key)
+            } else if let owner = convolutions.last {
+                normalisations[key] = owner
             }
         }
-        guard let firstConv, let lastConv = current else {
+        for key in layerKeys("classifier.") {
+            if checkpoint["\(key).weight"]?.shape.count == 2 {
+                classifier.append(key)
+            } else if let owner = classifier.last {
+                normalisations[key] = owner
+            }
+        }
+        return try vgg(convolutions: convolutions, classifier: classifier, normalisations: normalisations, for: checkpoint)
+    }
+
+    /// A VGG-style CNN: permutation `P_<conv>` on the output channels of each convolution, `P_<layer>` on each
+    /// hidden linear layer; the first linear layer reads the flattened `[C, H, W]` map, so its input axis is
+    /// permuted in blocks of `H·W` per channel.
+    ///
+    /// - Parameters:
+    ///   - convolutions: Name prefixes of the convolutions in order (`features.0` for `features.0.weight`
+    ///     `[out, in, kh, kw]`, optional `features.0.bias`).
+    ///   - classifier: Name prefixes of the linear layers after flattening, in order.
+    ///   - normalisations: Prefix of each normalisation layer → prefix of the layer whose outputs it normalises
+    ///     (all its tensors of rank ≥ 1 are permuted on axis 0).
+    public static func vgg(
+        convolutions: [String], classifier: [String], normalisations: [String: String] = [:], for checkpoint: Checkpoint
+    ) throws -> PermutationSpec {
+        var builder = SpecBuilder(checkpoint)
+        guard let firstConv = convolutions.first, let lastConv = convolutions.last else {
             throw MgitError(.mismatch, "no convolution ('features.N.weight' of shape [out, in, kh, kw]) in the checkpoint")
         }
-        let linears = layerKeys("classifier.").filter { checkpoint["\($0).weight"]?.shape.count == 2 }
-        guard let lastLinear = linears.last else {
+        guard let firstLinear = classifier.first, let lastLinear = classifier.last else {
             throw MgitError(.mismatch, "no linear layer ('classifier.N.weight' of shape [out, in]) in the checkpoint")
         }
-        var previous = AxisPermutation(lastConv)
-        let flattened = checkpoint["\(linears[0]).weight"]!.shape[1]
-        guard flattened % channels == 0 else {
-            throw MgitError(.mismatch, "tensor '\(linears[0]).weight' axis 1 has \(flattened) inputs, not a multiple of "
+        var permutationOf: [String: String] = [:]
+        var current: String?
+        for key in convolutions {
+            _ = try builder.tensor("\(key).weight", rank: 4)
+            let perm = "P_\(key)"
+            try builder.bind("\(key).weight", names: [perm, current])
+            if checkpoint["\(key).bias"] != nil { try builder.bind("\(key).bias", names: [perm]) }
+            permutationOf[key] = perm
+            current = perm
+        }
+        let channels = checkpoint["\(lastConv).weight"]!.shape[0]
+        let flattened = try builder.tensor("\(firstLinear).weight", rank: 2).shape[1]
+        guard channels > 0, flattened % channels == 0 else {
+            throw MgitError(.mismatch, "tensor '\(firstLinear).weight' axis 1 has \(flattened) inputs, not a multiple of "
                             + "the last convolution's \(channels) channels")
         }
-        previous.group = flattened / channels
-        for key in layerKeys("classifier.") {
-            if linears.contains(key) {
-                let output = key == lastLinear ? nil : AxisPermutation("P_\(key)")
-                try builder.bind("\(key).weight", [output, previous])
-                if checkpoint["\(key).bias"] != nil { try builder.bind("\(key).bias", [output]) }
-                if let output { previous = output }
-            } else if key != lastLinear {
-                try builder.bindNorm(key, previous.permutation)
+        var previous = AxisPermutation("P_\(lastConv)", group: flattened / channels)
+        for key in classifier {
+            _ = try builder.tensor("\(key).weight", rank: 2)
+            let output = key == lastLinear ? nil : AxisPermutation("P_\(key)")
+            try builder.bind("\(key).weight", [output, previous])
+            if checkpoint["\(key).bias"] != nil { try builder.bind("\(key).bias", [output]) }
+            if let output {
+                previous = output
+                permutationOf[key] = output.permutation
             }
         }
-        builder.input(firstConv, 1)
+        for norm in normalisations.keys.sorted(by: naturallyPrecedes) {
+            guard let perm = permutationOf[normalisations[norm]!] else {
+                throw MgitError(.mismatch, "normalisation layer '\(norm)' follows '\(normalisations[norm]!)', which is "
+                                + "not a convolution or hidden linear layer of the spec")
+            }
+            try builder.bindNorm(norm, perm)
+        }
+        builder.input("\(firstConv).weight", 1)
         builder.output("\(lastLinear).weight", 0)
         if checkpoint["\(lastLinear).bias"] != nil { builder.output("\(lastLinear).bias", 0) }
         return try builder.spec()
@@ -214,6 +253,17 @@ private struct SpecBuilder {
                             + "does not have")
         }
         for name in names where checkpoint[name]!.shape.count >= 1 { try bind(name, names: [permutation]) }
+    }
+
+    /// The tensor `name`, which must exist with rank `rank`.
+    func tensor(_ name: String, rank: Int) throws -> Tensor {
+        guard let tensor = checkpoint[name] else {
+            throw MgitError(.mismatch, "the built-in spec needs tensor '\(name)', which the checkpoint does not have")
+        }
+        guard tensor.shape.count == rank else {
+            throw MgitError(.mismatch, "tensor '\(name)' has shape \(tensor.shape); the built-in spec expects \(rank) axes")
+        }
+        return tensor
     }
 
     mutating func input(_ name: String, _ axis: Int) { inputs.append(.init(name, axis)) }

@@ -132,7 +132,7 @@ func expectCertificate(_ r: LinearAssignment, _ s: [Double], n: Int, tolerance: 
         }
     }
 
-    @Test(arguments: [Double.nan, .infinity, -.infinity])
+    @Test(arguments: [Double.nan, .infinity, -.infinity, 1e31, -1e300])
     func rejectsNonFiniteScoresNamingTheEntry(bad: Double) {
         var s = [Double](repeating: 1, count: 16)
         s[2 * 4 + 3] = bad

@@ -111,6 +111,26 @@ let resnet20TemplateJSON = """
         #expect(try spec.sizes(for: c) == ["P_features.0": 4, "P_features.3": 6, "P_classifier.0": 5])
     }
 
+    @Test func explicitLayerListsGiveTheSameSpecs() throws {
+        let v = AlignmentFixtures.vgg(seed: 15)
+        let explicit = try PermutationSpec.vgg(convolutions: ["features.0", "features.3"],
+                                               classifier: ["classifier.0", "classifier.2"],
+                                               normalisations: ["features.1": "features.0"], for: v)
+        #expect(explicit == (try PermutationSpec.vgg(for: v)))
+        let m = AlignmentFixtures.mlp([6, 5, 4, 3], seed: 16)
+        #expect(try PermutationSpec.mlp(layers: ["fc1", "fc2", "fc3"], for: m) == (try PermutationSpec.mlp(for: m)))
+        // A wrong order breaks the chain of shapes and says where.
+        #expect {
+            try PermutationSpec.mlp(layers: ["fc2", "fc1", "fc3"], for: m)
+        } throws: { error in
+            (error as? MgitError)?.message.contains("'fc1.weight' axis 1") == true
+        }
+        #expect(throws: MgitError.self) {
+            try PermutationSpec.vgg(convolutions: ["features.0"], classifier: ["classifier.0"],
+                                    normalisations: ["features.1": "classifier.9"], for: v)
+        }
+    }
+
     @Test(arguments: ["mlp", "resnet", "vgg"])
     func jsonRoundTripsExactly(kind: String) throws {
         let c = switch kind {
