@@ -26,14 +26,17 @@ struct ChildProcess {
         var stderr: [UInt8]
         /// Wall-clock seconds from start to exit.
         var seconds: Double
+        /// Something else in this process reaped the child, so how it ended is unknown.
+        var statusLost = false
 
         /// Exited normally with status 0.
-        var succeeded: Bool { exitStatus == 0 && !timedOut && spawnError == nil }
+        var succeeded: Bool { exitStatus == 0 && !timedOut && spawnError == nil && !statusLost }
 
         /// A short phrase saying how the program ended: `exited with status 1`, `was killed by SIGSEGV`.
         func ending(timeout: Double) -> String {
             if let spawnError { return "could not be run: \(spawnError)" }
             if timedOut { return "timed out after \(ChildProcess.seconds(timeout)) and was killed" }
+            if statusLost { return "ended, but its exit status was lost (something else in mgit reaped it)" }
             if let signal { return "was killed by \(ChildProcess.signalName(signal))" }
             return "exited with status \(exitStatus ?? -1)"
         }
@@ -121,9 +124,15 @@ struct ChildProcess {
 
         let deadline = start + timeout
         var status: Int32 = 0
-        var exited = false, timedOut = false
+        var exited = false, timedOut = false, statusLost = false
         while true {
-            if !exited, waitpid(pid, &status, WNOHANG) == pid { exited = true }
+            if !exited {
+                let reaped = waitpid(pid, &status, WNOHANG)
+                if reaped == pid { exited = true }
+                // Someone else reaped the child (a SIGCHLD handler calling waitpid(-1)); its status is gone, and
+                // a gate must not read that as success.
+                if reaped == -1 && errno == ECHILD { exited = true; statusLost = true }
+            }
             if exited {
                 // Whatever is already in the pipes belongs to the run; a grandchild still holding them open
                 // must not keep the caller waiting, so stop at the first EAGAIN.
@@ -166,6 +175,10 @@ struct ChildProcess {
 
         var result = Result(exitStatus: nil, signal: nil, timedOut: timedOut, spawnError: nil,
                             stdout: stdoutBuffer.bytes, stderr: stderrBuffer.bytes, seconds: Self.now() - start)
+        if statusLost {
+            result.statusLost = true
+            return result
+        }
         // The <sys/wait.h> macros are not imported into Swift; these are their Linux definitions.
         let low = status & 0x7f
         if low == 0 {
