@@ -201,11 +201,14 @@ struct ChildProcess {
         }
     }
 
+    /// Reads what the pipe holds after the child exited, then closes it. Bounded, because a grandchild that
+    /// kept the pipe open could otherwise feed it forever.
     private static func drain(_ fd: inout Int32, into buffer: inout TailBuffer) {
         var chunk = [UInt8](repeating: 0, count: 65_536)
+        var budget = 4 * max(buffer.cap, 65_536)
         while fd >= 0 {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n > 0 { buffer.append(chunk[0..<n]); continue }
+            if n > 0 && budget > 0 { buffer.append(chunk[0..<n]); budget -= n; continue }
             if n < 0 && errno == EINTR { continue }
             close(fd)
             fd = -1
