@@ -7,12 +7,14 @@ import Foundation
 public struct BarrierPlot: Sendable {
     /// One curve and the barrier figures to print beside it.
     public struct Series: Sendable {
+        /// The points to draw.
         public var curve: BarrierCurve
         /// The loss barrier to show; nil computes it from the curve (``BarrierCurve/lossBarrier``).
         public var lossBarrier: Double?
         /// The accuracy barrier to show; nil computes it from the curve when it has accuracies.
         public var accuracyBarrier: Double?
 
+        /// A series for `curve`, with the barriers given or computed from it.
         public init(_ curve: BarrierCurve, lossBarrier: Double? = nil, accuracyBarrier: Double? = nil) {
             self.curve = curve
             self.lossBarrier = lossBarrier ?? curve.lossBarrier
