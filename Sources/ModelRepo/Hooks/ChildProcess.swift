@@ -107,7 +107,15 @@ struct ChildProcess {
         defer { (argv + envp).forEach { free($0) } }
 
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        var rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // ETXTBSY: another thread's fork inherited a descriptor that had the program open for writing (a hook
+        // just written by `mgit hooks enable` or a test) and has not exec'd yet; it passes in milliseconds.
+        var attempt = 0
+        while rc == ETXTBSY && attempt < 20 {
+            attempt += 1
+            usleep(useconds_t(5_000 * attempt))
+            rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        }
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
