@@ -7,7 +7,6 @@ public struct BarrierPoint: Codable, Sendable, Equatable {
     /// The accuracy of θ(λ) when measured (a fraction in [0, 1] by convention).
     public var accuracy: Double?
 
-    /// The point at `lambda` with its loss and, when measured, accuracy.
     public init(lambda: Double, loss: Double, accuracy: Double? = nil) {
         self.lambda = lambda
         self.loss = loss
@@ -23,7 +22,6 @@ public struct BarrierCurve: Codable, Sendable, Equatable {
     /// The points in increasing λ.
     public var points: [BarrierPoint]
 
-    /// A curve called `label` through `points` (in increasing λ).
     public init(label: String, points: [BarrierPoint]) {
         self.label = label
         self.points = points
