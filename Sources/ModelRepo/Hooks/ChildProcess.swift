@@ -26,14 +26,17 @@ struct ChildProcess {
         var stderr: [UInt8]
         /// Wall-clock seconds from start to exit.
         var seconds: Double
+        /// Something else in this process reaped the child, so how it ended is unknown.
+        var statusLost = false
 
         /// Exited normally with status 0.
-        var succeeded: Bool { exitStatus == 0 && !timedOut && spawnError == nil }
+        var succeeded: Bool { exitStatus == 0 && !timedOut && spawnError == nil && !statusLost }
 
         /// A short phrase saying how the program ended: `exited with status 1`, `was killed by SIGSEGV`.
         func ending(timeout: Double) -> String {
             if let spawnError { return "could not be run: \(spawnError)" }
             if timedOut { return "timed out after \(ChildProcess.seconds(timeout)) and was killed" }
+            if statusLost { return "ended, but its exit status was lost (something else in mgit reaped it)" }
             if let signal { return "was killed by \(ChildProcess.signalName(signal))" }
             return "exited with status \(exitStatus ?? -1)"
         }
@@ -104,7 +107,15 @@ struct ChildProcess {
         defer { (argv + envp).forEach { free($0) } }
 
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        var rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // ETXTBSY: another thread's fork inherited a descriptor that had the program open for writing (a hook
+        // just written by `mgit hooks enable` or a test) and has not exec'd yet; it passes in milliseconds.
+        var attempt = 0
+        while rc == ETXTBSY && attempt < 20 {
+            attempt += 1
+            usleep(useconds_t(5_000 * attempt))
+            rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        }
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
@@ -121,9 +132,15 @@ struct ChildProcess {
 
         let deadline = start + timeout
         var status: Int32 = 0
-        var exited = false, timedOut = false
+        var exited = false, timedOut = false, statusLost = false
         while true {
-            if !exited, waitpid(pid, &status, WNOHANG) == pid { exited = true }
+            if !exited {
+                let reaped = waitpid(pid, &status, WNOHANG)
+                if reaped == pid { exited = true }
+                // Someone else reaped the child (a SIGCHLD handler calling waitpid(-1)); its status is gone, and
+                // a gate must not read that as success.
+                if reaped == -1 && errno == ECHILD { exited = true; statusLost = true }
+            }
             if exited {
                 // Whatever is already in the pipes belongs to the run; a grandchild still holding them open
                 // must not keep the caller waiting, so stop at the first EAGAIN.
@@ -166,6 +183,10 @@ struct ChildProcess {
 
         var result = Result(exitStatus: nil, signal: nil, timedOut: timedOut, spawnError: nil,
                             stdout: stdoutBuffer.bytes, stderr: stderrBuffer.bytes, seconds: Self.now() - start)
+        if statusLost {
+            result.statusLost = true
+            return result
+        }
         // The <sys/wait.h> macros are not imported into Swift; these are their Linux definitions.
         let low = status & 0x7f
         if low == 0 {
@@ -188,11 +209,14 @@ struct ChildProcess {
         }
     }
 
+    /// Reads what the pipe holds after the child exited, then closes it. Bounded, because a grandchild that
+    /// kept the pipe open could otherwise feed it forever.
     private static func drain(_ fd: inout Int32, into buffer: inout TailBuffer) {
         var chunk = [UInt8](repeating: 0, count: 65_536)
+        var budget = 4 * max(buffer.cap, 65_536)
         while fd >= 0 {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n > 0 { buffer.append(chunk[0..<n]); continue }
+            if n > 0 && budget > 0 { buffer.append(chunk[0..<n]); budget -= n; continue }
             if n < 0 && errno == EINTR { continue }
             close(fd)
             fd = -1

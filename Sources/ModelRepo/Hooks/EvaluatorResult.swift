@@ -7,6 +7,7 @@ public struct EvaluatorResult: Codable, Sendable, Equatable {
     /// Every other numeric key of the JSON line (`"top5": 0.98`), kept for the lineage record.
     public var extra: [String: Double]
 
+    /// A result with `loss` and, optionally, `accuracy` and other figures.
     public init(loss: Double, accuracy: Double? = nil, extra: [String: Double] = [:]) {
         self.loss = loss
         self.accuracy = accuracy

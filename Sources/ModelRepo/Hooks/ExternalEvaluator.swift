@@ -18,6 +18,7 @@ public struct ExternalEvaluator: Sendable {
     /// Seconds an evaluator may run when `eval.timeout` is not set.
     public static let defaultTimeout = 600.0
 
+    /// An evaluator running `command` (with `{checkpoint}` placeholders), killed after `timeout` seconds.
     public init(command: String, timeout: Double = ExternalEvaluator.defaultTimeout, directory: String? = nil) {
         self.command = command
         self.timeout = timeout

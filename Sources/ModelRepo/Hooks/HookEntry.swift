@@ -5,6 +5,7 @@ public struct HookEntry: Codable, Sendable, Equatable {
 
     /// The file name (`max-loss-barrier`; for a hook named exactly like its hook, `pre-merge`).
     public var name: String
+    /// Whether this is a sample or a hook program.
     public var kind: Kind
     /// The hook it runs for (`pre-merge`), nil for a sample without a `# mgit-hook:` line.
     public var hook: String?

@@ -22,6 +22,7 @@ public struct HookOutcome: Codable, Sendable, Equatable {
     /// Wall-clock seconds it ran.
     public var seconds: Double
 
+    /// An outcome with every field given.
     public init(hook: String, path: String, accepted: Bool, exitStatus: Int32?, signal: Int32?, timedOut: Bool,
                 reason: String, stderr: String, stdout: String, seconds: Double) {
         self.hook = hook

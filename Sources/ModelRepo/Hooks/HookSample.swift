@@ -10,6 +10,7 @@ public struct HookSample: Codable, Sendable, Equatable {
     /// The script.
     public var text: String
 
+    /// A sample called `name` with script `text`; its hook comes from the text's header line.
     public init(name: String, text: String) {
         self.name = name
         self.text = text

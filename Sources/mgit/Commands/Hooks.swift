@@ -6,13 +6,14 @@ struct Hooks: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, enable, disable and try out hooks.",
         discussion: """
-            A hook is a program in .mgit/hooks/ (or the folder config hooks.path names) that accepts or rejects an
-            operation: .mgit/hooks/pre-merge, and every program in .mgit/hooks/pre-merge.d/, in name order.
-            mgit init installs sample hooks into .mgit/hooks/samples/; docs/HOOKS.md describes the protocol.
+            A hook is a program that accepts or rejects an operation: the file
+            .mgit/hooks/pre-merge, and every program in .mgit/hooks/pre-merge.d/,
+            run in name order (config hooks.path moves the folder). mgit init
+            installs samples into .mgit/hooks/samples/. See docs/HOOKS.md.
 
             Examples:
               mgit hooks list
-              mgit hooks enable max-loss-barrier            copy the sample into pre-merge.d/
+              mgit hooks enable max-loss-barrier     copy it into pre-merge.d/
               mgit config hooks.maxLossBarrier 0.1
               mgit hooks run pre-merge --env MGIT_LOSS_BARRIER=0.3
               mgit hooks disable max-loss-barrier

@@ -198,3 +198,19 @@ import Testing
         #expect(throws: MgitError.self) { try HookRunner.run(name, in: scratch.repository, payload: Self.payload) }
     }
 }
+
+extension HookRunnerTests {
+    /// A grandchild left writing to the hook's stdout after the hook exits must not keep mgit reading.
+    @Test func backgroundWriterDoesNotHoldTheRunner() throws {
+        let scratch = try ScratchRepository()
+        let pidFile = scratch.file("yes.pid")
+        try scratch.hook("pre-merge", "#!/bin/sh\nyes > /dev/stdout &\necho $! > '\(pidFile)'\nexit 0\n")
+        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).first)
+        #expect(outcome.accepted)
+        #expect(outcome.stdout.utf8.count <= 64 * 1024)
+        if let pid = Int32(scratch.read("yes.pid").trimmingCharacters(in: .whitespacesAndNewlines)) {
+            // It dies of SIGPIPE once the runner closes the pipe; make sure, so it never outlives the test.
+            kill(pid, SIGKILL)
+        }
+    }
+}

@@ -33,7 +33,7 @@ import Testing
             let hook = try #require(HookSample.declaredHook(in: text), "hooks/\(name) has no '# mgit-hook:' line")
             #expect(HookRunner.knownHooks.contains(hook))
         }
-        let listed = try ChildProcess(executable: "/usr/bin/git", arguments: ["ls-files", "-s", "hooks"],
+        let listed = ChildProcess(executable: "/usr/bin/git", arguments: ["ls-files", "-s", "hooks"],
                                       environment: ProcessInfo.processInfo.environment, directory: packageRoot,
                                       timeout: 60).run()
         let lines = String(decoding: listed.stdout, as: UTF8.self).split(separator: "\n")
