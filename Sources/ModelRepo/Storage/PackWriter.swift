@@ -61,8 +61,9 @@ public final class PackWriter {
     ///
     /// - Parameters:
     ///   - objectsDirectory: A git repository's `objects` directory (`.git/objects`).
-    ///   - expectedObjectCount: How many distinct blobs will be added, if the caller knows. The
-    ///     pack's trailer checksum covers the object count in its header; knowing the count up
+    ///   - expectedObjectCount: How many distinct blobs will be added, if the caller knows (or
+    ///     expects: with ``addBlob(_:unlessStored:)``, the number of tensors, as most are new).
+    ///     The pack's trailer checksum covers the object count in its header; knowing the count up
     ///     front lets the writer checksum the pack as it goes instead of reading it all again in
     ///     ``finish()``. A wrong count costs only that re-read.
     public convenience init(objectsDirectory: String, expectedObjectCount: Int? = nil) throws {
@@ -108,37 +109,61 @@ public final class PackWriter {
     ///
     /// - Parameter bytes: The blob's content, e.g. one tensor's raw little-endian bytes; it is
     ///   read, never kept, so the caller may reuse the memory once this returns.
+    @discardableResult
     public func addBlob(_ bytes: UnsafeRawBufferPointer) throws -> ObjectID {
-        try addBlob(bytes, naming: ObjectID.blobID(of:))
+        try addBlob(bytes, naming: ObjectID.blobID(of:), unlessStored: { _ in false }).id
     }
 
-    /// ``addBlob(_:)`` with the id function as a parameter, so that tests can force collisions.
-    func addBlob(_ bytes: UnsafeRawBufferPointer, naming name: (UnsafeRawBufferPointer) -> ObjectID) throws -> ObjectID {
+    /// Appends one blob unless this writer or the repository already holds it, computing its id
+    /// only once.
+    ///
+    /// Saves the caller a hashing pass of its own: `isStored` receives the id as soon as it is
+    /// known and says whether the repository already has that blob — having compared the stored
+    /// bytes with `bytes` first, since the id alone does not prove equal bytes (docs/STORAGE-PACKS.md).
+    /// A large blob is written while its id is computed, so a blob found stored costs its write
+    /// (later overwritten), but no extra hashing.
+    ///
+    /// - Parameters:
+    ///   - bytes: The blob's content; read, never kept.
+    ///   - isStored: Called at most once per call, on the calling thread; an error it throws
+    ///     propagates and the blob is not added.
+    /// - Returns: The blob's id, and whether this call added it to the pack.
+    public func addBlob(_ bytes: UnsafeRawBufferPointer, unlessStored isStored: (ObjectID) throws -> Bool)
+        throws -> (id: ObjectID, added: Bool) {
+        try addBlob(bytes, naming: ObjectID.blobID(of:), unlessStored: isStored)
+    }
+
+    /// ``addBlob(_:unlessStored:)`` with the id function as a parameter, so that tests can force
+    /// collisions.
+    func addBlob(_ bytes: UnsafeRawBufferPointer, naming name: (UnsafeRawBufferPointer) -> ObjectID,
+                 unlessStored isStored: (ObjectID) throws -> Bool = { _ in false }) throws -> (id: ObjectID, added: Bool) {
         precondition(!finished, "PackWriter.addBlob after finish()")
         if bytes.count < Self.parallelThreshold {
             let id = name(bytes)
             if let earlier = written[id] {
                 try checkSameBytes(bytes, as: entries[earlier])
-                return id
+                return (id, false)
             }
+            if try isStored(id) { return (id, false) }
             appendStaged(bytes, id: id)
             if staging.count >= Self.stagingCapacity { try flushStaging() }
-            return id
+            return (id, true)
         }
         try flushStaging()
         let start = fileEnd
         // Two cores: the object id's SHA-1 on one, checksums and writes on the other (both only
-        // read `bytes`; writeObject only reads this writer's state). A duplicate is only known
-        // once the id is; its bytes are then simply overwritten by whatever follows.
-        // With an announced count the id's core also extends the pack checksum (on a copy, which
-        // a duplicate discards).
+        // read `bytes`; writeObject only reads this writer's state). With an announced count the
+        // id's core also extends the pack checksum, on a copy. Whether the blob belongs in the
+        // pack is only known once the id is; if not, the copy is dropped and the bytes written
+        // are overwritten by whatever follows (or cut off by finish()).
         let ((id, digest), (end, crc, adler)) = try inParallel({ [packDigest] in
             (name(bytes), packDigest.map { Self.digest($0, extendedByObject: bytes) })
         }, { try self.writeObject(bytes, at: start) })
         if let earlier = written[id] {
             try checkSameBytes(bytes, as: entries[earlier])
-            return id
+            return (id, false)
         }
+        if try isStored(id) { return (id, false) }
         if var digest {
             digest.update(Self.bigEndian(adler))
             packDigest = digest
@@ -147,7 +172,7 @@ public final class PackWriter {
         entries.append(Entry(id: id, offset: start, crc: crc, size: bytes.count))
         fileEnd = end
         try startWriteback()
-        return id
+        return (id, true)
     }
 
     /// Throws unless `bytes` are exactly the blob already written as `entry`.

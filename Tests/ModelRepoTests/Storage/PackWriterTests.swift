@@ -163,11 +163,50 @@ import Testing
         let filler = Self.randomBytes(count: 2_000_000, seed: 6)
         _ = try blob.withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) }
         _ = try filler.withUnsafeBytes { try writer.addBlob($0) }
-        #expect(try Array(blob).withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) } == forced)
+        #expect(try Array(blob).withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) }.id == forced)
         #expect(writer.objectCount == 2)
         #expect(throws: MgitError.self) {
             try other.withUnsafeBytes { try writer.addBlob($0, naming: { _ in forced }) }
         }
+    }
+
+    /// Blobs the repository already holds stay out of the pack, wherever they fall in it.
+    @Test(arguments: [nil, 3, 4] as [Int?])  // 3 is right: the running pack checksum must skip the left-out ones
+    func storedBlobsAreLeftOut(expectedObjectCount: Int?) throws {
+        let repository = try TemporaryRepository()
+        let blobs = [10, 1_300_000, 70_000, 1_200_000, 5, 1_100_000].enumerated().map {
+            Self.randomBytes(count: $1, seed: UInt64($0) + 40)
+        }
+        let stored: Set<Int> = [1, 4, 5]  // a large one in the middle, a small one, a large one last
+        let storedIDs = Set(stored.map { blobs[$0].withUnsafeBytes { ObjectID.blobID(of: $0) } })
+        let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount)
+        var asked: [ObjectID] = []
+        for (index, blob) in blobs.enumerated() {
+            let (id, added) = try blob.withUnsafeBytes {
+                try writer.addBlob($0, unlessStored: { asked.append($0); return storedIDs.contains($0) })
+            }
+            #expect(id == blob.withUnsafeBytes { ObjectID.blobID(of: $0) })
+            #expect(added == !stored.contains(index))
+        }
+        #expect(asked.count == blobs.count)
+        struct Refused: Error {}
+        for size in [20, 1_050_000] {  // not yet in the pack, so isStored is asked
+            #expect(throws: Refused.self) {
+                try Self.randomBytes(count: size, seed: 99).withUnsafeBytes {
+                    try writer.addBlob($0, unlessStored: { _ in throw Refused() })
+                }
+            }
+        }
+        let name = try #require(try writer.finish())
+        let verify = try repository.git(["verify-pack", "-v", "\(repository.objects)/pack/pack-\(name).idx"])
+        #expect(verify.contains("non delta: 3 objects"))
+        for (index, blob) in blobs.enumerated() {
+            let id = blob.withUnsafeBytes { ObjectID.blobID(of: $0) }
+            let read = try repository.gitResult(["cat-file", "-p", id.hex])
+            #expect(stored.contains(index) ? read.status != 0 : read.stdout == Data(blob))
+        }
+        let fsck = try repository.gitResult(["fsck", "--strict", "--full", "--no-dangling"])
+        #expect(fsck.status == 0)
     }
 
     @Test func missingObjectsDirectoryIsReported() {
