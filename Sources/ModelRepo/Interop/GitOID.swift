@@ -10,6 +10,10 @@ struct GitOID: Hashable, Sendable, CustomStringConvertible {
         raw = withUnsafeBytes(of: &copy.id) { Array($0) }
     }
 
+    init(_ id: ObjectID) {
+        raw = withUnsafeBytes(of: id.bytes) { Array($0) }
+    }
+
     init(raw: [UInt8]) {
         precondition(raw.count == 20)
         self.raw = raw

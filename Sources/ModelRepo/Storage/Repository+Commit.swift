@@ -158,43 +158,35 @@ extension Repository {
             precondition(paths.insert(TensorPath.encode(d.name)).inserted, "tensor path collision for '\(d.name)'")
             described.append(d)
         }
-        let ids = try BlobHashing.ids(of: source)
-
-        var writer: PackWriter?
+        // One pass per tensor: the pack writer computes the id while it writes, and asks whether the store already
+        // has it; a stored id is trusted only after the stored bytes compare equal.
+        let writer = try PackWriter(objectsDirectory: git.gitDirectory + "objects", expectedObjectCount: count)
         var reused = 0
         var bytesAdded = 0
-        var written = Set<GitOID>()
         var entries: [CheckpointManifest.Entry] = []
         for i in 0..<count {
-            let id = ids[i]
-            let byteCount = try source.withBytes(of: i) { bytes -> Int in
-                if written.contains(id) {
-                    reused += 1
-                } else if git.contains(id) {
-                    try git.withObject(id, "stored tensor '\(described[i].name)'") { storedBytes in
-                        guard storedBytes.count == bytes.count,
-                              bytes.count == 0 || memcmp(storedBytes.baseAddress!, bytes.baseAddress!, bytes.count) == 0 else {
-                            throw MgitError(.corrupt, "tensor '\(described[i].name)' has the id \(id) of a different "
-                                            + "stored object (a SHA-1 collision or a damaged store); nothing was committed")
+            let d = described[i]
+            let (id, byteCount) = try source.withBytes(of: i) { bytes -> (GitOID, Int) in
+                let (objectID, added) = try writer.addBlob(bytes) { objectID in
+                    let id = GitOID(objectID)
+                    guard git.contains(id) else { return false }
+                    try git.withObject(id, "stored tensor '\(d.name)'") { stored in
+                        guard stored.count == bytes.count,
+                              bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0 else {
+                            throw MgitError(.corrupt, "tensor '\(d.name)' has the id \(id) of a different stored object "
+                                            + "(a SHA-1 collision or a damaged store); nothing was committed")
                         }
                     }
-                    reused += 1
-                } else {
-                    if writer == nil { writer = try PackWriter(objectsDirectory: git.gitDirectory + "objects") }
-                    let newID = try writer!.addBlob(bytes)
-                    precondition(newID.hex == id.hex, "pack writer and hasher disagree on \(described[i].name)")
-                    bytesAdded += bytes.count
+                    return true
                 }
-                written.insert(id)
-                return bytes.count
+                if added { bytesAdded += bytes.count } else { reused += 1 }
+                return (GitOID(objectID), bytes.count)
             }
             source.releasePages(of: i)
-            let d = described[i]
             entries.append(.init(name: d.name, dtype: d.dtype, shape: d.shape, blob: id.hex,
                                  path: "tensors/" + TensorPath.encode(d.name), bytes: byteCount))
         }
-        if let writer {
-            _ = try writer.finish()
+        if try writer.finish() != nil {
             try git.refreshObjects()
         }
         return (entries, reused, bytesAdded)
