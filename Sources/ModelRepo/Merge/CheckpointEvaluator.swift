@@ -18,6 +18,13 @@ public protocol CheckpointEvaluator {
     /// A short description for reports (`fashion-mnist:test`, `python3 eval.py {checkpoint}`).
     var description: String { get }
     func evaluate(_ checkpoint: Checkpoint) throws -> Evaluated
+    /// The checkpoint as it should be stored after weights were mixed: BatchNorm statistics recomputed when the
+    /// evaluator knows how, otherwise unchanged.
+    func prepare(_ checkpoint: Checkpoint) throws -> Checkpoint
+}
+
+extension CheckpointEvaluator {
+    public func prepare(_ checkpoint: Checkpoint) throws -> Checkpoint { checkpoint }
 }
 
 /// mgit's own evaluation: the architecture's forward pass over a dataset, after recomputing BatchNorm
@@ -45,12 +52,22 @@ public struct BuiltinEvaluator: CheckpointEvaluator {
         spec.kind == .resnet20 && (spec.norm ?? .batchnorm) == .batchnorm
     }
 
+    public func prepare(_ checkpoint: Checkpoint) throws -> Checkpoint {
+        guard let batchNormData, Self.hasBatchNorm(spec) else { return checkpoint }
+        return try BatchNormStatistics.reset(checkpoint, spec: spec, on: batchNormData)
+    }
+
     public func evaluate(_ checkpoint: Checkpoint) throws -> Evaluated {
-        var weights = checkpoint
-        if let batchNormData, Self.hasBatchNorm(spec) {
-            weights = try BatchNormStatistics.reset(checkpoint, spec: spec, on: batchNormData)
-        }
-        let result = try Evaluation.evaluate(try makeNetwork(spec, weights), dataset, batch: batch)
+        let result = try Evaluation.evaluate(try makeNetwork(spec, try prepare(checkpoint)), dataset, batch: batch)
+        return Evaluated(loss: result.loss, accuracy: result.accuracy)
+    }
+}
+
+extension ExternalEvaluator: CheckpointEvaluator {
+    public var description: String { command }
+
+    public func evaluate(_ checkpoint: Checkpoint) throws -> Evaluated {
+        let result: EvaluatorResult = try evaluate(checkpoint)
         return Evaluated(loss: result.loss, accuracy: result.accuracy)
     }
 }

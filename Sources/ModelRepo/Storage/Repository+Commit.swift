@@ -94,6 +94,28 @@ extension Repository {
         }
         let parents = request.parents ?? previousHead.map { [$0] } ?? []
 
+        let written = try writeCommitObjects(source, request, branch: branchName, parents: parents)
+        let commit = written.commit, tree = written.tree, stored = written.stored
+
+        try git.updateReference(refName, to: commit, expected: previousHead,
+                                logMessage: "mgit \(request.operation.operation): \(request.message)")
+        if try git.headReferenceName() == refName { try? git.resetIndex(to: tree) }
+        try catchUpLineage()
+
+        return CommitResult(commit: commit.hex, branch: branchName, parents: parents.map(\.hex),
+                            tensors: stored.entries.count, reusedTensors: stored.reused, bytesAdded: stored.bytesAdded,
+                            totalBytes: written.byteCount, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Writes a commit that no branch points to (an aligned model only a merge commit will reference).
+    func writeDetachedCommit(_ source: any TensorSource, _ request: CommitRequest) throws -> GitOID {
+        try writeCommitObjects(source, request, branch: nil, parents: request.parents ?? []).commit
+    }
+
+    /// Tensors, manifest, operation record, trees and the commit object: everything but the ref update.
+    private func writeCommitObjects(_ source: any TensorSource, _ request: CommitRequest, branch branchName: String?,
+                                    parents: [GitOID])
+        throws -> (commit: GitOID, tree: GitOID, stored: (entries: [CheckpointManifest.Entry], reused: Int, bytesAdded: Int), byteCount: Int) {
         let stored = try storeTensors(source)
         var operation = request.operation
         operation.branch = branchName
@@ -122,15 +144,7 @@ extension Repository {
         let committer = GitRepository.Person(name: defaultPerson.name, email: defaultPerson.email)
         let message = trailers.message(subject: request.message.isEmpty ? "\(operation.operation) checkpoint" : request.message)
         let commit = try git.writeCommit(tree: tree, parents: parents, message: message, author: author, committer: committer)
-
-        try git.updateReference(refName, to: commit, expected: previousHead,
-                                logMessage: "mgit \(operation.operation): \(request.message)")
-        if try git.headReferenceName() == refName { try? git.resetIndex(to: tree) }
-        try catchUpLineage()
-
-        return CommitResult(commit: commit.hex, branch: branchName, parents: parents.map(\.hex),
-                            tensors: stored.entries.count, reusedTensors: stored.reused, bytesAdded: stored.bytesAdded,
-                            totalBytes: manifest.byteCount, seconds: Date().timeIntervalSince(start))
+        return (commit, tree, stored, manifest.byteCount)
     }
 
     /// The branch HEAD names (even with no commit yet).

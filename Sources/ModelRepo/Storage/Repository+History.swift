@@ -122,3 +122,9 @@ extension Repository {
         return out
     }
 }
+
+extension Repository {
+    /// Every recorded operation, oldest first: committed ones (from git) and refused ones, dry runs and
+    /// barrier measurements (kept only in the lineage database).
+    public func operations() throws -> [OperationRow] { try lineage.allOperations() }
+}

@@ -1,0 +1,37 @@
+/// What `mgit merge` measured and decided.
+public struct MergeReport: Codable, Sendable, Equatable {
+    /// Loss and accuracy of one model in the merge.
+    public struct ModelFigures: Codable, Sendable, Equatable {
+        public var commit: String?
+        public var loss: Double
+        public var accuracy: Double?
+    }
+
+    public var branchA: String
+    public var branchB: String
+    public var commitA: String
+    /// B's head as given.
+    public var commitB: String
+    /// The commit whose weights were mixed: B's head aligned into A's basin (or B's head itself).
+    public var alignedB: String
+    /// `weight` (aligned by this merge), `lineage` (B's head already is a rebase onto A's head) or `none`.
+    public var alignment: String
+    public var alignmentSummary: AlignmentSummary?
+    public var alpha: Double
+    public var evaluator: String
+    /// The path from A (λ = 0) to the aligned B (λ = 1).
+    public var barrier: LossBarrier.Measurement
+    public var a: ModelFigures
+    public var b: ModelFigures
+    public var merged: ModelFigures
+    /// The built-in policy's limit on the loss barrier (`--max-barrier` or `merge.maxBarrier`), if any.
+    public var maxBarrier: Double?
+    public var hooks: [HookOutcome]
+    public var accepted: Bool
+    /// Who refused the merge: `merge.maxBarrier` or the hooks that rejected it.
+    public var rejectedBy: [String]
+    /// The merge commit, when accepted.
+    public var commit: String?
+    /// The branch that received the merge commit.
+    public var into: String
+}

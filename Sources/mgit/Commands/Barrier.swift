@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import ModelRepo
+
+struct Barrier: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the loss barrier between two models, naive and aligned.",
+        discussion: """
+            Evaluates θ(λ) = (1−λ)·θ_A + λ·θ_B at evenly spaced λ in [0, 1]. The loss barrier is the largest rise
+            of the loss above the straight line between the endpoints; the accuracy barrier the largest fall of
+            the accuracy below it. With --align (the default) B is also weight-matched to A and both curves are
+            reported. Networks with BatchNorm get their statistics recomputed at every point (--no-reset-bn).
+
+            Examples:
+              mgit barrier teamA teamB --plot barrier.svg
+              mgit barrier teamA teamB --no-align --points 11 --json
+              mgit barrier teamA teamB --eval-cmd 'python3 eval.py {checkpoint}'
+            """)
+
+    @Argument(help: "Model A (λ = 0).")
+    var a: String
+
+    @Argument(help: "Model B (λ = 1).")
+    var b: String
+
+    @Flag(inversion: .prefixedNo, help: "Also weight-match B to A and measure the aligned path.")
+    var align = true
+
+    @Option(help: "Points on the path, endpoints included.")
+    var points = 25
+
+    @Option(help: "Seeds weight matching.")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Write an SVG plot (naive and aligned curves) to this file.", valueName: "file.svg"))
+    var plot: String?
+
+    @OptionGroup var evaluation: EvaluationArguments
+    @OptionGroup var repository: RepositoryOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let progress = ProgressLine(silent: output.json)
+        let report = try repository.open().barrier(a, b, align: align, points: points, seed: seed,
+                                                   evaluation: evaluation.options) { what, done, total in
+            progress.update(total > 0 ? "\(what) \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)" : "\(what): sweep \(done)")
+        }
+        progress.finish()
+        if let plot { try report.plot.svg().write(toFile: plot, atomically: true, encoding: .utf8) }
+        if output.json { return try Terminal.json(report) }
+        print("A \(Terminal.short(report.a)) → B \(Terminal.short(report.b)), evaluated on \(report.evaluator)")
+        print(Terminal.barrierLine("naive  ", report.naive))
+        if let aligned = report.aligned { print(Terminal.barrierLine("aligned", aligned)) }
+        if let r = report.lossBarrierReduction { print("alignment removed \(String(format: "%.1f%%", r * 100)) of the loss barrier") }
+        print("")
+        print(report.plot.terminalChart())
+        if let plot { print("plot written to \(plot)") }
+    }
+}
