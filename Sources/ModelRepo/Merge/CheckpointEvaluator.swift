@@ -63,11 +63,16 @@ public struct BuiltinEvaluator: CheckpointEvaluator {
     }
 }
 
-extension ExternalEvaluator: CheckpointEvaluator {
-    public var description: String { command }
+/// A user's evaluator command as a ``CheckpointEvaluator``.
+public struct ExternalCheckpointEvaluator: CheckpointEvaluator {
+    public let external: ExternalEvaluator
+
+    public init(_ external: ExternalEvaluator) { self.external = external }
+
+    public var description: String { external.command }
 
     public func evaluate(_ checkpoint: Checkpoint) throws -> Evaluated {
-        let result: EvaluatorResult = try evaluate(checkpoint)
+        let result = try external.evaluate(checkpoint)
         return Evaluated(loss: result.loss, accuracy: result.accuracy)
     }
 }

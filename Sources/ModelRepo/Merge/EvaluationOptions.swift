@@ -21,7 +21,7 @@ extension Repository {
     /// The evaluator the options name, for models shaped like the checkpoint at `revision`.
     public func evaluator(for revision: String, _ options: EvaluationOptions) throws -> any CheckpointEvaluator {
         if let external = try ExternalEvaluator.configured(in: self, command: options.command) {
-            return external
+            return ExternalCheckpointEvaluator(external)
         }
         let spec = try architecture(at: revision, override: options.architecturePath)
         let source = try DatasetSource.parse(options.data)

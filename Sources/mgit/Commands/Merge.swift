@@ -101,8 +101,9 @@ struct Merge: ParsableCommand {
             var why = r.rejectedBy == ["merge.maxBarrier"]
                 ? "loss barrier \(Terminal.format4(r.barrier.lossBarrier)) exceeds the limit \(Terminal.format4(r.maxBarrier ?? 0)) (merge.maxBarrier / --max-barrier)"
                 : "rejected by \(r.rejectedBy.joined(separator: ", "))"
-            if let hook = r.hooks.first(where: { !$0.accepted }), let line = hook.stderr.split(separator: "\n").last {
-                why += ": \(line)"
+            if let hook = r.hooks.first(where: { !$0.accepted }) {
+                why += " (\(hook.reason))"
+                if let line = hook.stderr.split(separator: "\n").last { why += ": \(line)" }
             }
             if r.alignment == "none" { why += "; try aligning first (drop --no-align, or 'mgit rebase \(b) --onto \(a)')" }
             throw MgitError(.rejected, "merge refused, nothing was changed: \(why)")
