@@ -30,6 +30,9 @@ struct NetworksBench: ParsableCommand {
     @Flag(help: "Skip the training epoch.")
     var skipTraining = false
 
+    @Flag(help: "Also train the MLP twice on 10,000 images with one seed and report whether the bits agree.")
+    var checkDeterminism = false
+
     func run() throws {
         let threads = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset"
         print("OPENBLAS_NUM_THREADS=\(threads)  load average at start: \(Self.loadAverage())")
@@ -71,6 +74,14 @@ struct NetworksBench: ParsableCommand {
                             + "%.1f GFLOP/s (%.0f GFLOP); train accuracy %.3f; CPU %.2f s incl. final evaluation",
                          train.count, trainBatch, trained.seconds, Double(train.count) / trained.seconds,
                          trainFlops / trained.seconds / 1e9, trainFlops / 1e9, trained.train.accuracy, cpu))
+        }
+
+        if checkDeterminism {
+            let config = TrainingConfig(hidden: [512, 512, 512], epochs: 1, batch: trainBatch, learningRate: 1e-3,
+                                        optimizer: .adam(), seed: 3, subset: .first(10000))
+            let first = try Trainer.trainMLP(config, train: train).checkpoint
+            let second = try Trainer.trainMLP(config, train: train).checkpoint
+            print("train twice with seed 3 on 10000 images: checkpoints \(first == second ? "bit-identical" : "DIFFER")")
         }
 
         // ResNet-20 (width 1) forward on random 3×32×32 images.
