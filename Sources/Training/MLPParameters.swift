@@ -73,6 +73,14 @@ public struct MLPParameters: Sendable, Equatable {
     ///   - labels: `n` class ids in `0..<widths.last`.
     /// - Returns: The mean loss (nats) and the gradient, laid out like `values`.
     public func lossAndGradient(_ x: FloatMatrix, labels: ArraySlice<Int>) -> (loss: Double, gradient: [Float]) {
+        let (loss, gradient, _) = backpropagate(x, labels: labels, inputGradient: false)
+        return (loss, gradient)
+    }
+
+    /// `lossAndGradient`, and when `inputGradient` is set also `∂loss/∂x` `[n, widths[0]]` (for a network
+    /// whose classifier this MLP is); otherwise the third result is empty.
+    func backpropagate(_ x: FloatMatrix, labels: ArraySlice<Int>, inputGradient: Bool)
+        -> (loss: Double, gradient: [Float], input: [Float]) {
         let n = x.rows
         precondition(n > 0 && n == labels.count && x.columns == widths[0])
         let layers = layerCount
@@ -131,7 +139,7 @@ public struct MLPParameters: Sendable, Equatable {
                             for j in 0..<outputs { bias[j] += row[j] }
                         }
                     }
-                    guard l > 0 else { break }
+                    guard l > 0 || inputGradient else { break }
                     var previous = [Float](repeating: 0, count: n * inputs)
                     previous.withUnsafeMutableBufferPointer { dp in
                         delta.withUnsafeBufferPointer { d in
@@ -139,15 +147,18 @@ public struct MLPParameters: Sendable, Equatable {
                                              p.baseAddress! + weightOffset(l), ldb: inputs, transposeB: false,
                                              dp.baseAddress!, ldc: inputs, beta: 0)
                         }
-                        activations[l].withUnsafeBufferPointer { a in
-                            for i in dp.indices where a[i] <= 0 { dp[i] = 0 }
+                        // The network input has no ReLU in front of it.
+                        if l > 0 {
+                            activations[l].withUnsafeBufferPointer { a in
+                                for i in dp.indices where a[i] <= 0 { dp[i] = 0 }
+                            }
                         }
                     }
                     delta = previous
                 }
             }
         }
-        return (lossSum / Double(n), gradient)
+        return (lossSum / Double(n), gradient, inputGradient ? delta : [])
     }
 
     func weightOffset(_ layer: Int) -> Int {

@@ -1,8 +1,9 @@
 import ModelRepo
 
-/// A trained MLP with its metrics.
+/// A trained network with its metrics.
 public struct TrainingResult: Sendable {
-    /// F32 tensors `fc1.weight`, `fc1.bias`, …; metadata `mgit.training` holds the config as JSON.
+    /// F32 tensors (`fc1.weight`, … for an MLP; `features.0.weight`, `classifier.0.weight`, … for a CNN);
+    /// metadata `mgit.training` holds the config as JSON.
     public var checkpoint: Checkpoint
     /// The architecture of `checkpoint`.
     public var spec: ArchitectureSpec

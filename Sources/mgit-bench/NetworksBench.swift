@@ -30,6 +30,12 @@ struct NetworksBench: ParsableCommand {
     @Flag(help: "Skip the training epoch.")
     var skipTraining = false
 
+    @Flag(help: "Also train a small CNN (conv 8, pool, conv 16, pool, 64, 10) for one epoch on 60,000 images.")
+    var trainCNN = false
+
+    @Flag(help: "Also train the MLP twice on 10,000 images with one seed and report whether the bits agree.")
+    var checkDeterminism = false
+
     func run() throws {
         let threads = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset"
         print("OPENBLAS_NUM_THREADS=\(threads)  load average at start: \(Self.loadAverage())")
@@ -71,6 +77,31 @@ struct NetworksBench: ParsableCommand {
                             + "%.1f GFLOP/s (%.0f GFLOP); train accuracy %.3f; CPU %.2f s incl. final evaluation",
                          train.count, trainBatch, trained.seconds, Double(train.count) / trained.seconds,
                          trainFlops / trained.seconds / 1e9, trainFlops / 1e9, trained.train.accuracy, cpu))
+        }
+
+        if trainCNN {
+            let stages: [VGGParameters.Stage] = [.conv(channels: 8, kernel: 3, stride: 1, padding: 1), .pool(size: 2),
+                                                 .conv(channels: 16, kernel: 3, stride: 1, padding: 1), .pool(size: 2)]
+            let config = TrainingConfig(hidden: [64], epochs: 1, batch: trainBatch, learningRate: 2e-3,
+                                        optimizer: .adam(), seed: 1)
+            let cpu0 = Self.processCPUSeconds()
+            let trained = try Trainer.trainVGG(config, stages: stages, train: train, test: test)
+            let cpu = Self.processCPUSeconds() - cpu0
+            // Multiply-adds per image: two convolutions and the classifier; training ≈ 3× forward.
+            let macs = 8 * 9 * 784 + 16 * 72 * 196 + 784 * 64 + 64 * 10
+            let flops = 6.0 * Double(macs) * Double(train.count)
+            print(String(format: "train CNN one epoch on %d images (batch %d, Adam): %.2f s, %.0f samples/s, %.1f GFLOP/s "
+                            + "(%.0f GFLOP); test accuracy %.3f; CPU %.2f s incl. evaluations", train.count, trainBatch,
+                         trained.seconds, Double(train.count) / trained.seconds, flops / trained.seconds / 1e9,
+                         flops / 1e9, trained.test?.accuracy ?? 0, cpu))
+        }
+
+        if checkDeterminism {
+            let config = TrainingConfig(hidden: [512, 512, 512], epochs: 1, batch: trainBatch, learningRate: 1e-3,
+                                        optimizer: .adam(), seed: 3, subset: .first(10000))
+            let first = try Trainer.trainMLP(config, train: train).checkpoint
+            let second = try Trainer.trainMLP(config, train: train).checkpoint
+            print("train twice with seed 3 on 10000 images: checkpoints \(first == second ? "bit-identical" : "DIFFER")")
         }
 
         // ResNet-20 (width 1) forward on random 3×32×32 images.

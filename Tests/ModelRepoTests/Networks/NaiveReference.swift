@@ -23,7 +23,7 @@ enum NaiveReference {
     }
 
     /// `y[s][o] = b[o] + Σ_i x[s][i] · W[o][i]`, W row-major `[out, in]`.
-    static func linear(_ x: [[Double]], weight: [Float], bias: [Float]?, outputs: Int) -> [[Double]] {
+    static func linear<W: BinaryFloatingPoint>(_ x: [[Double]], weight: [W], bias: [W]?, outputs: Int) -> [[Double]] {
         let inputs = x.first?.count ?? 0
         return x.map { row in
             (0..<outputs).map { o in
@@ -38,7 +38,8 @@ enum NaiveReference {
     static func relu(_ m: Maps) -> Maps { var m = m; m.v = m.v.map { max($0, 0) }; return m }
 
     /// Direct convolution (cross-correlation) with zero padding; weight `[out, in, k, k]`.
-    static func conv(_ x: Maps, weight: [Float], bias: [Float]?, out: Int, k: Int, stride: Int, padding: Int) -> Maps {
+    static func conv<W: BinaryFloatingPoint>(_ x: Maps, weight: [W], bias: [W]?, out: Int, k: Int, stride: Int,
+                                             padding: Int) -> Maps {
         let oh = (x.h + 2 * padding - k) / stride + 1, ow = (x.w + 2 * padding - k) / stride + 1
         var y = Maps(n: x.n, c: out, h: oh, w: ow, v: [])
         for s in 0..<x.n {
