@@ -107,10 +107,10 @@ func expectCertificate(_ r: LinearAssignment, _ s: [Double], n: Int, tolerance: 
         expectCertificate(r, s, n: n)
     }
 
-    @Test(arguments: [1, 2, 9, 64, 200])
-    func warmStartAgreesWithColdStartOnPerturbedMatrix(n: Int) throws {
+    @Test(arguments: [1, 2, 9, 64, 120], [ScoreKind.similarity, .smallIntegers, .uniform])
+    func warmStartAgreesWithColdStartOnPerturbedMatrix(n: Int, kind: ScoreKind) throws {
         var g = SeededGenerator(seed: UInt64(n) + 100)
-        let s = makeScores(.similarity, n: n, generator: &g)
+        let s = makeScores(kind, n: n, generator: &g)
         let first = try LinearAssignment.solve(maximizing: s, n: n)
         // Identical problem: every pair stays tight, nothing is re-augmented.
         let again = try LinearAssignment.solve(maximizing: s, n: n, warmStart: .init(first))
