@@ -17,7 +17,7 @@ struct LapBench: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Matrix sizes n.")
     var sizes: [Int] = [512, 1024, 2048, 4096]
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Kinds: uniform, similarity, planted.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Kinds: uniform, similarity, planted (also: ties, constant).")
     var kinds: [String] = ["uniform", "similarity", "planted"]
 
     @Option(name: .long, help: "Timed runs per solver and matrix; the best is reported.")
@@ -104,8 +104,13 @@ struct LapBench: ParsableCommand {
                 }
             }
             return s
+        case "ties":
+            // Scores in {0, 1, 2}: most entries tie with many others.
+            return (0..<n * n).map { _ in Double(g.next() % 3) }
+        case "constant":
+            return [Double](repeating: 0, count: n * n)
         default:
-            throw ValidationError("unknown kind '\(kind)'; use uniform, similarity or planted")
+            throw ValidationError("unknown kind '\(kind)'; use uniform, similarity, planted, ties or constant")
         }
     }
 

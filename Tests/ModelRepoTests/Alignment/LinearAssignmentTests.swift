@@ -158,6 +158,15 @@ func expectCertificate(_ r: LinearAssignment, _ s: [Double], n: Int, tolerance: 
         #expect(empty.assignment.isEmpty && empty.objective == 0)
     }
 
+    @Test func tiesAreResolvedWithoutSearching() throws {
+        // With every score equal, each row can take any free column at once: no shortest-path searches.
+        // (Preferring a free column among tied ones is what keeps tie-heavy matrices O(n²) instead of O(n³).)
+        let n = 300
+        let r = try LinearAssignment.solve(maximizing: [Double](repeating: 1, count: n * n), n: n)
+        #expect(r.augmentedRows == 0)
+        #expect(Set(r.assignment).count == n && r.objective == Double(n))
+    }
+
     @Test func planted3x3HasKnownAnswer() throws {
         // Rows prefer columns 2, 0, 1 strongly.
         let s: [Double] = [0, 1, 9,
