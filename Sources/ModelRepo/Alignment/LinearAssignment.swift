@@ -283,38 +283,44 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
     /// -1 when `n == 1`; ties keep the lower column first), and a free column attaining the smallest, or -1.
     func twoSmallest(row i: Int) -> (Double, Int, Double, Int, Int) {
         let row = cost + i * stride
-        var j1 = -1, j2 = -1, free1 = -1
-        var v1 = Double.infinity, v2 = Double.infinity
-        @inline(__always) func take(_ value: Double, _ j: Int) {
-            if value < v2 {
-                if value >= v1 {
-                    v2 = value; j2 = j
-                    if value == v1 && free1 < 0 && y[j] < 0 { free1 = j }
-                } else {
-                    v2 = v1; j2 = j1; v1 = value; j1 = j
-                    free1 = y[j] < 0 ? j : -1
-                }
-            } else if value == v1 && free1 < 0 && y[j] < 0 {
-                free1 = j
-            }
-        }
+        var state = TwoSmallest()
         var j = 0
-        // Vector blocks only filter: a block is walked element by element only when it reaches the second
-        // smallest (or ties the smallest while no free column is known there), which after the first few
-        // blocks is rare.
+        // Vector blocks only filter: a block is walked element by element only when it beats the second
+        // smallest (or ties it while it equals the smallest and no free column is known there), which after
+        // the first few blocks is rare.
         while j + Self.width <= n {
             let h = Element.lane(row + j) - load(v + j)
-            let bound = Lane(repeating: v2)
-            if free1 < 0 && v1 == v2 ? any(h .<= bound) : any(h .< bound) {
-                for k in 0..<Self.width { take(h[k], j + k) }
+            let bound = Lane(repeating: state.v2)
+            if state.free1 < 0 && state.v1 == state.v2 && state.v2 < .infinity ? any(h .<= bound) : any(h .< bound) {
+                for k in 0..<Self.width { state.take(h[k], j + k, free: y[j + k] < 0) }
             }
             j += Self.width
         }
         while j < n {
-            take(Double(row[j]) - v[j], j)
+            state.take(Double(row[j]) - v[j], j, free: y[j] < 0)
             j += 1
         }
-        return (v1, j1, v2, j2, free1)
+        return (state.v1, state.j1, state.v2, state.j2, state.free1)
+    }
+
+    /// The running two smallest values of a row scan and a free column tied with the smallest.
+    struct TwoSmallest {
+        var v1 = Double.infinity, v2 = Double.infinity
+        var j1 = -1, j2 = -1, free1 = -1
+
+        @inline(__always) mutating func take(_ value: Double, _ j: Int, free: Bool) {
+            if value < v2 {
+                if value >= v1 {
+                    v2 = value; j2 = j
+                    if value == v1 && free1 < 0 && free { free1 = j }
+                } else {
+                    v2 = v1; j2 = j1; v1 = value; j1 = j
+                    free1 = free ? j : -1
+                }
+            } else if value == v1 && free1 < 0 && free {
+                free1 = j
+            }
+        }
     }
 
     // MARK: Warm start
@@ -435,27 +441,19 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
         var best = Double.infinity
         var column = -1
         // Among columns tied at the minimum a free one ends the search at once (as in JV's batch of minimum
-        // columns); without this, matrices full of ties take a step per tied column.
-        var bestIsFree = false
-        @inline(__always) func offer(_ dist: Lane, at j: Int) {
-            let bestLane = Lane(repeating: best)
-            guard bestIsFree ? any(dist .< bestLane) : any(dist .<= bestLane) else { return }
-            for k in 0..<Self.width {
-                let value = dist[k]
-                if value < best || (value == best && !bestIsFree && y[j + k] < 0 && j + k < n) {
-                    best = value
-                    column = j + k
-                    bestIsFree = y[j + k] < 0
-                }
-            }
-        }
+        // columns); without this, matrices full of ties take a step per tied column. Settled columns sit at
+        // +∞, so ties only count once the minimum is finite.
+        var tiesCount = false
         var j = 0
         if first {
             while j < stride {
-                let candidate = Element.lane(row + j) - load(vScan + j)
-                store(candidate, d + j)
+                let dist = Element.lane(row + j) - load(vScan + j)
+                store(dist, d + j)
                 UnsafeMutableRawPointer(pred + j).storeBytes(of: rowLane, as: IndexLane.self)
-                offer(candidate, at: j)
+                let bestLane = Lane(repeating: best)
+                if tiesCount ? any(dist .<= bestLane) : any(dist .< bestLane) {
+                    pickMinimum(dist, at: j, best: &best, column: &column, tiesCount: &tiesCount)
+                }
                 j += Self.width
             }
         } else {
@@ -471,11 +469,27 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
                     UnsafeMutableRawPointer(pred + j).storeBytes(of: p, as: IndexLane.self)
                 }
                 // The running minimum is tracked as a scalar: a block rarely holds a new minimum.
-                offer(dist, at: j)
+                let bestLane = Lane(repeating: best)
+                if tiesCount ? any(dist .<= bestLane) : any(dist .< bestLane) {
+                    pickMinimum(dist, at: j, best: &best, column: &column, tiesCount: &tiesCount)
+                }
                 j += Self.width
             }
         }
         return (best, column)
+    }
+
+    /// Walks one block for a new minimum; a tie replaces an assigned minimum column by a free one.
+    @inline(never)
+    func pickMinimum(_ dist: Lane, at j: Int, best: inout Double, column: inout Int, tiesCount: inout Bool) {
+        for k in 0..<Self.width {
+            let value = dist[k]
+            if value < best || (tiesCount && value == best && y[j + k] < 0 && j + k < n) {
+                best = value
+                column = j + k
+                tiesCount = y[column] >= 0
+            }
+        }
     }
 
     // MARK: Result
