@@ -1,84 +1,132 @@
 internal import CBLAS
-import Foundation
 
-/// Activation matching (Ainsworth et al. 2023, §3.1): run both models on the same data, correlate each hidden
-/// unit of A with each of B, and solve one linear assignment per permutation on the correlations.
+/// Activation matching (Ainsworth et al. 2023, §3.1): permutes model B's hidden units so that their
+/// activations on the same inputs line up with model A's.
 ///
-/// An activation of layer `X` (`fc1`, `layer2.0.conv1`) belongs to the permutation acting on axis 0 of
-/// `X.weight`; when several activations share one permutation (a residual stream), their correlation matrices
-/// are summed, so the assignment matches the stream as a whole.
+/// For each permutation the caller feeds the activations of the layer(s) it acts on, from both models on the
+/// same samples, into one ``ActivationStatistics``; each permutation is then one linear assignment problem,
+/// independent of the others. Layers sharing a permutation (a residual stream) are pooled as more samples.
 public enum ActivationMatching {
-    /// Matches `b` to `a` on `inputs`.
-    ///
-    /// - Parameters:
-    ///   - inputs: Shape `[n, inputSize]`, the samples both networks see.
-    /// - Returns: the permutations and a report whose objective is `Σ ⟨θ_A, π(θ_B)⟩` (as weight matching's),
-    ///   so the two methods can be compared.
-    public static func match(a: Checkpoint, b: Checkpoint, spec: PermutationSpec, architecture: ArchitectureSpec,
-                             inputs: FloatMatrix) throws -> WeightMatching.Result {
-        let start = Date()
-        let sizes = try spec.sizes(for: a)
-        _ = try spec.sizes(for: b)
-        let networkA = try makeNetwork(architecture, a), networkB = try makeNetwork(architecture, b)
-        guard inputs.columns == networkA.inputSize else {
-            throw MgitError(.mismatch, "the data has \(inputs.columns) features per sample but the network takes \(networkA.inputSize)")
-        }
-        let actsA = networkA.forward(inputs, recordingActivations: true).activations
-        let actsB = networkB.forward(inputs, recordingActivations: true).activations
-        var correlations: [String: [Double]] = [:]
-        for (x, y) in zip(actsA, actsB) {
-            precondition(x.name == y.name)
-            guard let perm = spec.axes[x.name + ".weight"]?.first??.permutation, let n = sizes[perm],
-                  x.values.columns == n else { continue }
-            let c = correlation(x.values, y.values)
-            correlations[perm] = correlations[perm].map { zip($0, c).map(+) } ?? c
-        }
-        var permutations = PermutationSet(sizes.mapValues { Permutation.identity($0) })
-        var solved = 0
-        for name in spec.permutationNames {
-            guard let score = correlations[name] else {
-                throw MgitError(.mismatch, "no recorded activation belongs to permutation '\(name)': activation matching "
-                                + "needs the network's hidden activations; use --method weight")
-            }
-            let solution = try LinearAssignment.solve(maximizing: score, n: sizes[name]!)
-            permutations.permutations[name] = try Permutation(solution.assignment)
-            solved += 1
-        }
-        let problem = try MatchingProblem(a: a, b: b, spec: spec, sizes: sizes)
-        let identity = PermutationSet(sizes.mapValues { Permutation.identity($0) })
-        let before = problem.objective(identity), after = problem.objective(permutations)
-        let report = WeightMatching.Report(objectiveBefore: before, objectiveAfter: after, objectivePerSweep: [after],
-                                           sweeps: 1, converged: true, assignmentsSolved: solved,
-                                           seconds: Date().timeIntervalSince(start))
-        return WeightMatching.Result(permutations: permutations, report: report)
+    /// What to maximise between unit `i` of A and unit `j` of B.
+    public enum Criterion: String, Sendable, CaseIterable {
+        /// `Σ_s Z_A[s, i] · Z_B[s, j]`: the paper's objective `⟨Z_A, P Z_B⟩` (§3.1, least squares).
+        case innerProduct = "inner-product"
+        /// Pearson correlation of the two units over the samples, as the paper's code does; insensitive to
+        /// each unit's scale and offset.
+        case correlation
     }
 
-    /// Pearson correlation of every column of `x` with every column of `y`, row-major `[units, units]`.
+    /// Solves one assignment problem per permutation.
     ///
     /// - Parameters:
-    ///   - x: Shape `[samples, units]`.
-    ///   - y: Shape `[samples, units]`.
-    static func correlation(_ x: FloatMatrix, _ y: FloatMatrix) -> [Double] {
-        let m = x.rows, n = x.columns
-        func standardized(_ z: FloatMatrix) -> [Float] {
-            var out = z.values
-            for j in 0..<n {
-                var mean = 0.0
-                for i in 0..<m { mean += Double(out[i * n + j]) }
-                mean /= Double(max(m, 1))
-                var variance = 0.0
-                for i in 0..<m { let d = Double(out[i * n + j]) - mean; variance += d * d }
-                // A dead unit (constant activation) correlates with nothing; its column becomes zero.
-                let scale = variance > 0 ? 1 / (variance / Double(max(m, 1))).squareRoot() : 0
-                for i in 0..<m { out[i * n + j] = Float((Double(out[i * n + j]) - mean) * scale) }
+    ///   - statistics: For each permutation name, the statistics of its activations in both models.
+    ///   - criterion: What to maximise.
+    /// - Returns: The permutations (`p[i]` = unit of B matched to unit `i` of A, to apply to model B with
+    ///   ``PermutationSpec/apply(_:to:)``) and, per permutation, the criterion summed over matched pairs.
+    /// - Throws: `MgitError(.invalidInput)` when some statistics have seen no samples.
+    public static func match(
+        _ statistics: [String: ActivationStatistics], criterion: Criterion = .correlation
+    ) throws -> (permutations: PermutationSet, objectives: [String: Double]) {
+        var permutations = PermutationSet()
+        var objectives: [String: Double] = [:]
+        for name in statistics.keys.sorted(by: naturallyPrecedes) {
+            let s = statistics[name]!
+            guard s.samples > 0 else {
+                throw MgitError(.invalidInput, "no activations were recorded for permutation '\(name)'")
+            }
+            let solution = try LinearAssignment.solve(maximizing: s.score(criterion), n: s.units)
+            permutations[name] = try Permutation(solution.assignment)
+            objectives[name] = solution.objective
+        }
+        return (permutations, objectives)
+    }
+}
+
+/// Running sums over samples of two models' activations for one permutation: means, variances and the
+/// cross products `Σ_s a_s b_sᵀ`, accumulated in `Double` batch by batch.
+public struct ActivationStatistics: Sendable {
+    /// Units per sample (the permutation's size).
+    public let units: Int
+    /// Samples seen so far.
+    public private(set) var samples = 0
+    private var sumA: [Double]
+    private var sumB: [Double]
+    private var squaresA: [Double]
+    private var squaresB: [Double]
+    /// `Σ_s a_s[i] · b_s[j]`, shape `[units, units]`.
+    private var cross: [Double]
+
+    /// Empty statistics for `units` units.
+    public init(units: Int) {
+        precondition(units >= 0)
+        self.units = units
+        sumA = [Double](repeating: 0, count: units)
+        sumB = sumA
+        squaresA = sumA
+        squaresB = sumA
+        cross = [Double](repeating: 0, count: units * units)
+    }
+
+    /// Adds one batch of activations recorded on the same samples.
+    ///
+    /// - Parameters:
+    ///   - a: Model A's activations, row-major `[samples, units]`.
+    ///   - b: Model B's activations, row-major `[samples, units]`.
+    /// - Throws: `MgitError(.mismatch)` when the counts do not fit `units`; `MgitError(.invalidInput)` for a
+    ///   NaN or infinite activation.
+    public mutating func add(a: [Float], b: [Float]) throws {
+        guard units > 0 else { return }
+        guard a.count == b.count, a.count % units == 0 else {
+            throw MgitError(.mismatch, "activation batches of \(a.count) and \(b.count) values do not both hold "
+                            + "whole samples of \(units) units")
+        }
+        if let k = a.firstIndex(where: { !$0.isFinite }) ?? b.firstIndex(where: { !$0.isFinite }) {
+            throw MgitError(.invalidInput, "activation \(k) of the batch (sample \(k / units), unit \(k % units)) is "
+                            + "not finite")
+        }
+        let m = a.count / units
+        for s in 0..<m {
+            for i in 0..<units {
+                let (x, y) = (Double(a[s * units + i]), Double(b[s * units + i]))
+                sumA[i] += x
+                sumB[i] += y
+                squaresA[i] += x * x
+                squaresB[i] += y * y
+            }
+        }
+        var product = [Float](repeating: 0, count: units * units)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                product.withUnsafeMutableBufferPointer { pc in
+                    // Aᵀ·B: [units, m] · [m, units].
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(units), Int32(units), Int32(m), 1,
+                                pa.baseAddress, Int32(units), pb.baseAddress, Int32(units), 0, pc.baseAddress, Int32(units))
+                }
+            }
+        }
+        for k in 0..<(units * units) { cross[k] += Double(product[k]) }
+        samples += m
+    }
+
+    /// The score matrix of `criterion`, row-major `[units, units]`: row `i` is unit `i` of A.
+    public func score(_ criterion: ActivationMatching.Criterion) -> [Double] {
+        switch criterion {
+        case .innerProduct:
+            return cross
+        case .correlation:
+            let m = Double(max(samples, 1))
+            let meanA = sumA.map { $0 / m }, meanB = sumB.map { $0 / m }
+            // A constant unit has no correlation with anything; the epsilon keeps it at zero, not NaN.
+            let deviationA = (0..<units).map { (max(0, squaresA[$0] / m - meanA[$0] * meanA[$0])).squareRoot() }
+            let deviationB = (0..<units).map { (max(0, squaresB[$0] / m - meanB[$0] * meanB[$0])).squareRoot() }
+            var out = [Double](repeating: 0, count: units * units)
+            for i in 0..<units {
+                for j in 0..<units {
+                    let covariance = cross[i * units + j] / m - meanA[i] * meanB[j]
+                    out[i * units + j] = covariance / (deviationA[i] * deviationB[j] + 1e-12)
+                }
             }
             return out
         }
-        let sx = standardized(x), sy = standardized(y)
-        var c = [Float](repeating: 0, count: n * n)
-        // c = sxᵀ · sy / m
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(m),
-                    1 / Float(max(m, 1)), sx, Int32(n), sy, Int32(n), 0, &c, Int32(n))
-        return c.map(Double.init)
     }
 }

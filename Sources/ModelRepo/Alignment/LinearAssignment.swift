@@ -245,7 +245,7 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
             count += 1
             let i = rows[current]
             current += 1
-            let (v1, first, v2, j2) = twoSmallest(row: i)
+            let (v1, first, v2, j2, freeAtMinimum) = twoSmallest(row: i)
             var j1 = first
             var i0 = y[j1]
             let lowered = v[j1] - (v2 - v1)
@@ -253,6 +253,10 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
             if count < current * n && count < cap {
                 if lowers {
                     v[j1] = lowered
+                } else if i0 >= 0 && freeAtMinimum >= 0 {
+                    // A tie: a free column at the minimum takes the row without evicting anyone.
+                    j1 = freeAtMinimum
+                    i0 = -1
                 } else if i0 >= 0 && j2 >= 0 {
                     j1 = j2
                     i0 = y[j2]
@@ -276,42 +280,47 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
     }
 
     /// The smallest and second smallest reduced cost `c[i, j] - v[j]` of row `i` and their columns (`j2` is
-    /// -1 when `n == 1`); ties keep the lower column first.
-    func twoSmallest(row i: Int) -> (Double, Int, Double, Int) {
+    /// -1 when `n == 1`; ties keep the lower column first), and a free column attaining the smallest, or -1.
+    func twoSmallest(row i: Int) -> (Double, Int, Double, Int, Int) {
         let row = cost + i * stride
-        var j1 = -1, j2 = -1
-        var v1 = Double.infinity, v2 = Double.infinity
+        var state = TwoSmallest()
         var j = 0
         // Vector blocks only filter: a block is walked element by element only when it beats the second
-        // smallest, which after the first few blocks is rare.
+        // smallest (or ties it while it equals the smallest and no free column is known there), which after
+        // the first few blocks is rare.
         while j + Self.width <= n {
             let h = Element.lane(row + j) - load(v + j)
-            if any(h .< Lane(repeating: v2)) {
-                for k in 0..<Self.width {
-                    let value = h[k]
-                    if value < v2 {
-                        if value >= v1 {
-                            v2 = value; j2 = j + k
-                        } else {
-                            v2 = v1; j2 = j1; v1 = value; j1 = j + k
-                        }
-                    }
-                }
+            let bound = Lane(repeating: state.v2)
+            if state.free1 < 0 && state.v1 == state.v2 && state.v2 < .infinity ? any(h .<= bound) : any(h .< bound) {
+                for k in 0..<Self.width { state.take(h[k], j + k, free: y[j + k] < 0) }
             }
             j += Self.width
         }
         while j < n {
-            let value = Double(row[j]) - v[j]
+            state.take(Double(row[j]) - v[j], j, free: y[j] < 0)
+            j += 1
+        }
+        return (state.v1, state.j1, state.v2, state.j2, state.free1)
+    }
+
+    /// The running two smallest values of a row scan and a free column tied with the smallest.
+    struct TwoSmallest {
+        var v1 = Double.infinity, v2 = Double.infinity
+        var j1 = -1, j2 = -1, free1 = -1
+
+        @inline(__always) mutating func take(_ value: Double, _ j: Int, free: Bool) {
             if value < v2 {
                 if value >= v1 {
                     v2 = value; j2 = j
+                    if value == v1 && free1 < 0 && free { free1 = j }
                 } else {
                     v2 = v1; j2 = j1; v1 = value; j1 = j
+                    free1 = free ? j : -1
                 }
+            } else if value == v1 && free1 < 0 && free {
+                free1 = j
             }
-            j += 1
         }
-        return (v1, j1, v2, j2)
     }
 
     // MARK: Warm start
@@ -431,17 +440,19 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
         let rowLane = IndexLane(repeating: Int64(i))
         var best = Double.infinity
         var column = -1
+        // Among columns tied at the minimum a free one ends the search at once (as in JV's batch of minimum
+        // columns); without this, matrices full of ties take a step per tied column. Settled columns sit at
+        // +∞, so ties only count once the minimum is finite.
+        var tiesCount = false
         var j = 0
         if first {
             while j < stride {
-                let candidate = Element.lane(row + j) - load(vScan + j)
-                store(candidate, d + j)
+                let dist = Element.lane(row + j) - load(vScan + j)
+                store(dist, d + j)
                 UnsafeMutableRawPointer(pred + j).storeBytes(of: rowLane, as: IndexLane.self)
-                if any(candidate .< Lane(repeating: best)) {
-                    for k in 0..<Self.width where candidate[k] < best {
-                        best = candidate[k]
-                        column = j + k
-                    }
+                let bestLane = Lane(repeating: best)
+                if tiesCount ? any(dist .<= bestLane) : any(dist .< bestLane) {
+                    pickMinimum(dist, at: j, best: &best, column: &column, tiesCount: &tiesCount)
                 }
                 j += Self.width
             }
@@ -458,16 +469,27 @@ struct DenseAssignmentSolver<Element: AssignmentCost>: ~Copyable {
                     UnsafeMutableRawPointer(pred + j).storeBytes(of: p, as: IndexLane.self)
                 }
                 // The running minimum is tracked as a scalar: a block rarely holds a new minimum.
-                if any(dist .< Lane(repeating: best)) {
-                    for k in 0..<Self.width where dist[k] < best {
-                        best = dist[k]
-                        column = j + k
-                    }
+                let bestLane = Lane(repeating: best)
+                if tiesCount ? any(dist .<= bestLane) : any(dist .< bestLane) {
+                    pickMinimum(dist, at: j, best: &best, column: &column, tiesCount: &tiesCount)
                 }
                 j += Self.width
             }
         }
         return (best, column)
+    }
+
+    /// Walks one block for a new minimum; a tie replaces an assigned minimum column by a free one.
+    @inline(never)
+    func pickMinimum(_ dist: Lane, at j: Int, best: inout Double, column: inout Int, tiesCount: inout Bool) {
+        for k in 0..<Self.width {
+            let value = dist[k]
+            if value < best || (tiesCount && value == best && y[j + k] < 0 && j + k < n) {
+                best = value
+                column = j + k
+                tiesCount = y[column] >= 0
+            }
+        }
     }
 
     // MARK: Result

@@ -107,10 +107,10 @@ func expectCertificate(_ r: LinearAssignment, _ s: [Double], n: Int, tolerance: 
         expectCertificate(r, s, n: n)
     }
 
-    @Test(arguments: [1, 2, 9, 64, 200])
-    func warmStartAgreesWithColdStartOnPerturbedMatrix(n: Int) throws {
+    @Test(arguments: [1, 2, 9, 64, 120], [ScoreKind.similarity, .smallIntegers, .uniform])
+    func warmStartAgreesWithColdStartOnPerturbedMatrix(n: Int, kind: ScoreKind) throws {
         var g = SeededGenerator(seed: UInt64(n) + 100)
-        let s = makeScores(.similarity, n: n, generator: &g)
+        let s = makeScores(kind, n: n, generator: &g)
         let first = try LinearAssignment.solve(maximizing: s, n: n)
         // Identical problem: every pair stays tight, nothing is re-augmented.
         let again = try LinearAssignment.solve(maximizing: s, n: n, warmStart: .init(first))
@@ -156,6 +156,15 @@ func expectCertificate(_ r: LinearAssignment, _ s: [Double], n: Int, tolerance: 
         }
         let empty = try LinearAssignment.solve(maximizing: [Double](), n: 0)
         #expect(empty.assignment.isEmpty && empty.objective == 0)
+    }
+
+    @Test func tiesAreResolvedWithoutSearching() throws {
+        // With every score equal, each row can take any free column at once: no shortest-path searches.
+        // (Preferring a free column among tied ones is what keeps tie-heavy matrices O(n²) instead of O(n³).)
+        let n = 300
+        let r = try LinearAssignment.solve(maximizing: [Double](repeating: 1, count: n * n), n: n)
+        #expect(r.augmentedRows == 0)
+        #expect(Set(r.assignment).count == n && r.objective == Double(n))
     }
 
     @Test func planted3x3HasKnownAnswer() throws {

@@ -214,6 +214,26 @@ let resnet20TemplateJSON = """
         for name in c.names { #expect(restored[name]!.bytes == c[name]!.bytes) }
     }
 
+    @Test(arguments: [DType.u8, .i64, .f8e4m3, .bool])
+    func applyWorksOnAnyDtypeByBytes(dtype: DType) throws {
+        // Hand-built bytes: element (r, c) of a [3, 2] tensor has every byte equal to 10·r + c.
+        let size = dtype.size
+        var bytes: [UInt8] = []
+        for r in 0..<3 { for c in 0..<2 { bytes += [UInt8](repeating: UInt8(10 * r + c), count: size) } }
+        var checkpoint = Checkpoint()
+        checkpoint["t"] = Tensor(dtype: dtype, shape: [3, 2], bytes: bytes)
+        checkpoint["head"] = Tensor(dtype: dtype, shape: [1, 3], bytes: [UInt8](repeating: 0, count: 3 * size))
+        let spec = try PermutationSpec(axes: ["t": [AP("P"), nil], "head": [nil, AP("P")]],
+                                       inputAxes: [.init("t", 1)], outputAxes: [.init("head", 0)])
+        let set = PermutationSet(["P": try Permutation([2, 0, 1])])
+        let out = try spec.apply(set, to: checkpoint)
+        var expected: [UInt8] = []
+        for r in [2, 0, 1] { for c in 0..<2 { expected += [UInt8](repeating: UInt8(10 * r + c), count: size) } }
+        #expect(out["t"]!.bytes == expected)
+        #expect(out["t"]!.dtype == dtype)
+        #expect(try spec.apply(set.inverse, to: out) == checkpoint)
+    }
+
     @Test func groupedAxisMovesWholeChannelBlocks() throws {
         let c = AlignmentFixtures.vgg(seed: 10)
         let spec = try PermutationSpec.builtin(for: c)
