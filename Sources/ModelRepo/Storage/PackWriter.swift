@@ -9,9 +9,11 @@ internal import CZlib
 /// ``finish()`` — the pack first, the index last, so a reader never finds an index without its
 /// pack. The format and the crash-safety argument are in docs/STORAGE-PACKS.md.
 ///
-/// The caller checks which blobs the repository already has (``ObjectID/blobID(of:)``) and adds
-/// only the missing ones; a blob added twice to one writer is written once. A reader that already
-/// has the object database open (libgit2's `git_odb`) must refresh it to see the new pack.
+/// Blobs the repository already has stay out: the caller either checks ids first
+/// (``ObjectID/blobID(of:)``) and adds only the missing blobs, or lets ``addBlob(_:unlessStored:)``
+/// ask it once each id is known. A blob added twice to one writer is written once. A reader that
+/// already has the object database open (libgit2's `git_odb`) must refresh it to see the new pack.
+/// Not thread-safe: one writer belongs to one commit on one thread (it uses a second core itself).
 public final class PackWriter {
     /// Where the pack, its index and the temporary files live: `<objects>/pack`.
     public let packDirectory: String
@@ -206,6 +208,8 @@ public final class PackWriter {
     ///
     /// - Returns: The pack's checksum in hex (the `<checksum>` of its name), or nil when no blob
     ///   was added, in which case no file remains.
+    /// - Throws: `MgitError` (`.io`) when a write, sync or rename fails. The writer is spent either
+    ///   way; its temporary files go when it is released.
     public func finish() throws -> String? {
         precondition(!finished, "PackWriter.finish() called twice")
         finished = true
