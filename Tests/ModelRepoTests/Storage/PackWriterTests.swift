@@ -46,17 +46,19 @@ import Testing
         #expect(PackWriter.storedBlockHeader(length: 0, final: true) == [0x01, 0x00, 0x00, 0xFF, 0xFF])
     }
 
-    /// Every large-offset cutoff, and an announced object count that is absent, right or wrong.
+    /// Every large-offset cutoff; an announced object count that is absent, right or wrong; output
+    /// buffers of 4 KiB and 8 KiB (objects straddle them, duplicates rewind across them) and 8 MiB.
     @Test(arguments: [
-        (UInt64(1) << 31, nil), (1 << 31, sizes.count), (100_000, sizes.count), (13, 3), (100_000, sizes.count + 2),
-    ] as [(UInt64, Int?)])
-    func gitReadsEveryBlobBack(largeOffsetThreshold: UInt64, expectedObjectCount: Int?) throws {
+        (UInt64(1) << 31, nil, 8 << 20), (1 << 31, sizes.count, 8192), (100_000, sizes.count, 8 << 20),
+        (13, 3, 8192), (100_000, sizes.count + 2, 4096),
+    ] as [(UInt64, Int?, Int)])
+    func gitReadsEveryBlobBack(largeOffsetThreshold: UInt64, expectedObjectCount: Int?, bufferSize: Int) throws {
         let repository = try TemporaryRepository()
         var blobs = Self.sizes.enumerated().map { Self.randomBytes(count: $1, seed: UInt64($0) + 7) }
         blobs.append(blobs[1])  // duplicates: a small one and a two-core one
         blobs.append(blobs[9])
         let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount,
-                                    largeOffsetThreshold: largeOffsetThreshold)
+                                    largeOffsetThreshold: largeOffsetThreshold, bufferSize: bufferSize)
         var ids: [ObjectID] = []
         for blob in blobs {
             ids.append(try blob.withUnsafeBytes { try writer.addBlob($0) })
@@ -152,10 +154,11 @@ import Testing
     }
 
     /// A forced id collision: equal bytes are one object, different bytes are refused.
-    @Test(arguments: [0, 70_000, 1_100_000])
-    func repeatedIDsAreComparedByteForByte(size: Int) throws {
+    @Test(arguments: [0, 70_000, 1_100_000], [4096, 8 << 20])
+    func repeatedIDsAreComparedByteForByte(size: Int, bufferSize: Int) throws {
         let repository = try TemporaryRepository()
-        let writer = try PackWriter(objectsDirectory: repository.objects)
+        let writer = try PackWriter(objectsDirectory: repository.objects, largeOffsetThreshold: 1 << 31,
+                                    bufferSize: bufferSize)
         let forced = try #require(ObjectID(hex: String(repeating: "ab", count: 20)))
         let blob = Self.randomBytes(count: size, seed: 5)
         var other = blob
@@ -171,15 +174,16 @@ import Testing
     }
 
     /// Blobs the repository already holds stay out of the pack, wherever they fall in it.
-    @Test(arguments: [nil, 3, 4] as [Int?])  // 3 is right: the running pack checksum must skip the left-out ones
-    func storedBlobsAreLeftOut(expectedObjectCount: Int?) throws {
+    @Test(arguments: [nil, 3, 4] as [Int?], [8192, 8 << 20])  // 3 is right: the running checksum must skip the rest
+    func storedBlobsAreLeftOut(expectedObjectCount: Int?, bufferSize: Int) throws {
         let repository = try TemporaryRepository()
         let blobs = [10, 1_300_000, 70_000, 1_200_000, 5, 1_100_000].enumerated().map {
             Self.randomBytes(count: $1, seed: UInt64($0) + 40)
         }
         let stored: Set<Int> = [1, 4, 5]  // a large one in the middle, a small one, a large one last
         let storedIDs = Set(stored.map { blobs[$0].withUnsafeBytes { ObjectID.blobID(of: $0) } })
-        let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount)
+        let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount,
+                                    largeOffsetThreshold: 1 << 31, bufferSize: bufferSize)
         var asked: [ObjectID] = []
         for (index, blob) in blobs.enumerated() {
             let (id, added) = try blob.withUnsafeBytes {
