@@ -37,20 +37,22 @@ final class PackOutput {
 
     /// Creates `<directory>/tmp_pack_<random>`.
     ///
-    /// - Parameter bufferSize: Bytes per buffer, a multiple of ``alignment``; two are allocated.
-    init(directory: String, bufferSize: Int = 8 << 20) throws {
+    /// - Parameters:
+    ///   - bufferSize: Bytes per buffer, a multiple of ``alignment``; two are allocated.
+    ///   - direct: Whether to try `O_DIRECT` at all (tests turn it off to cover the fallback).
+    init(directory: String, bufferSize: Int = 8 << 20, direct: Bool = true) throws {
         precondition(bufferSize > 0 && bufferSize % Self.alignment == 0, "buffer size must be a multiple of 4096")
         self.bufferSize = bufferSize
         let (fd, path) = try Self.makeTemporary(in: directory, prefix: "tmp_pack_")
         bufferedFD = fd
         self.path = path
-        let direct = Self.directFlag == 0 ? -1 : open(path, O_RDWR | O_CLOEXEC | Self.directFlag)
-        isDirect = direct >= 0
-        directFD = direct >= 0 ? direct : dup(fd)
+        let directFD = direct && Self.directFlag != 0 ? open(path, O_RDWR | O_CLOEXEC | Self.directFlag) : -1
+        isDirect = directFD >= 0
+        self.directFD = directFD >= 0 ? directFD : dup(fd)
         buffers = (0..<2).map { _ in
             UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: Self.alignment)
         }
-        guard directFD >= 0 else { throw PackWriter.ioError("cannot open '\(path)' a second time") }
+        guard self.directFD >= 0 else { throw PackWriter.ioError("cannot open '\(path)' a second time") }
     }
 
     deinit {

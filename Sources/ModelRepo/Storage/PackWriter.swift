@@ -65,9 +65,9 @@ public final class PackWriter {
     /// large-offset table (git's `index-pack --index-version=2,<limit>` does the same).
     ///
     /// `bufferSize` is the output's buffer size (``PackOutput``); tests make it small so that
-    /// objects straddle buffers.
+    /// objects straddle buffers, and turn `directIO` off to cover the page-cache fallback.
     init(objectsDirectory: String, expectedObjectCount: Int? = nil, largeOffsetThreshold: UInt64,
-         bufferSize: Int = 8 << 20) throws {
+         bufferSize: Int = 8 << 20, directIO: Bool = true) throws {
         // git rejects an index whose every offset is large (it allows at most count - 1 of them):
         // the first object, at offset 12, must stay in the 4-byte table.
         precondition(largeOffsetThreshold > 12 && largeOffsetThreshold <= 1 << 31,
@@ -84,7 +84,7 @@ public final class PackWriter {
         if mkdir(packDirectory, 0o755) != 0 && errno != EEXIST {
             throw Self.ioError("cannot create pack directory '\(packDirectory)'")
         }
-        output = try PackOutput(directory: packDirectory, bufferSize: bufferSize)
+        output = try PackOutput(directory: packDirectory, bufferSize: bufferSize, direct: directIO)
         // Without an announced count, finish() rewrites these 12 bytes.
         try emit(Self.packHeader(count: announcedCount ?? 0))
     }
@@ -93,6 +93,9 @@ public final class PackWriter {
         // The output removes its own temporary file.
         if let indexTempPath { unlink(indexTempPath) }
     }
+
+    /// Whether the pack goes to disk bypassing the page cache (`O_DIRECT`).
+    var writesDirectly: Bool { output.isDirect }
 
     /// The number of distinct blobs added so far.
     public var objectCount: Int { entries.count }

@@ -213,6 +213,27 @@ import Testing
         #expect(fsck.status == 0)
     }
 
+    /// O_DIRECT and the page-cache fallback write the very same pack (same name, same bytes).
+    @Test(arguments: [nil, 2] as [Int?])
+    func directAndBufferedOutputAgree(expectedObjectCount: Int?) throws {
+        let blobs = [5_000, 1_500_000, 5_000].enumerated().map { Self.randomBytes(count: $1, seed: UInt64($0) + 70) }
+        var packs: [Data] = []
+        var names: [String] = []
+        for direct in [true, false] {
+            let repository = try TemporaryRepository()
+            let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount,
+                                        largeOffsetThreshold: 1 << 31, bufferSize: 8192, directIO: direct)
+            if !direct { #expect(!writer.writesDirectly) }  // (a filesystem may refuse O_DIRECT too)
+            for blob in blobs { _ = try blob.withUnsafeBytes { try writer.addBlob($0) } }
+            let name = try #require(try writer.finish())
+            names.append(name)
+            packs.append(try Data(contentsOf: URL(fileURLWithPath: "\(repository.objects)/pack/pack-\(name).pack")))
+            _ = try repository.git(["verify-pack", "\(repository.objects)/pack/pack-\(name).idx"])
+        }
+        #expect(names[0] == names[1])
+        #expect(packs[0] == packs[1])
+    }
+
     @Test func missingObjectsDirectoryIsReported() {
         #expect(throws: MgitError.self) { try PackWriter(objectsDirectory: "/nonexistent/objects") }
     }
