@@ -46,12 +46,22 @@ final class PackOutput {
         let (fd, path) = try Self.makeTemporary(in: directory, prefix: "tmp_pack_")
         bufferedFD = fd
         self.path = path
-        let directFD = direct && Self.directFlag != 0 ? open(path, O_RDWR | O_CLOEXEC | Self.directFlag) : -1
-        isDirect = directFD >= 0
-        self.directFD = directFD >= 0 ? directFD : dup(fd)
         buffers = (0..<2).map { _ in
             UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: Self.alignment)
         }
+        var directFD = direct && Self.directFlag != 0 ? open(path, O_RDWR | O_CLOEXEC | Self.directFlag) : -1
+        if directFD >= 0 {
+            // Some filesystems accept the flag but refuse the transfers (or want coarser alignment):
+            // probe with one block, which the first real write overwrites.
+            let probe = UnsafeMutableRawBufferPointer(rebasing: buffers[0][..<Self.alignment])
+            probe.initializeMemory(as: UInt8.self, repeating: 0)
+            if pwrite(directFD, probe.baseAddress, probe.count, 0) != probe.count {
+                close(directFD)
+                directFD = -1
+            }
+        }
+        isDirect = directFD >= 0
+        self.directFD = directFD >= 0 ? directFD : dup(fd)
         guard self.directFD >= 0 else { throw PackWriter.ioError("cannot open '\(path)' a second time") }
     }
 
