@@ -140,7 +140,15 @@ public final class PackWriter {
                 return (id, false)
             }
             if try isStored(id) { return (id, false) }
-            try appendSmall(bytes, id: id)
+            let (start, digest) = (output.position, packDigest)
+            do {
+                try appendSmall(bytes, id: id)
+            } catch {
+                // Leave the pack as it was before this call, so that the writer stays usable.
+                packDigest = digest
+                try? output.rewind(to: start)
+                throw error
+            }
             return (id, true)
         }
         let start = output.position
