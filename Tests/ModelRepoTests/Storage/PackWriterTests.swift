@@ -12,7 +12,7 @@ import Testing
 
     @Test(arguments: [0, 1, 16, 65_535, 65_536, 1_500_000])
     func blobIDMatchesGitHashObject(size: Int) throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         let bytes = Self.randomBytes(count: size, seed: UInt64(size) + 1)
         let file = repository.path + "/blob"
         try Data(bytes).write(to: URL(fileURLWithPath: file))
@@ -53,7 +53,7 @@ import Testing
         (13, 3, 8192), (100_000, sizes.count + 2, 4096),
     ] as [(UInt64, Int?, Int)])
     func gitReadsEveryBlobBack(largeOffsetThreshold: UInt64, expectedObjectCount: Int?, bufferSize: Int) throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         var blobs = Self.sizes.enumerated().map { Self.randomBytes(count: $1, seed: UInt64($0) + 7) }
         blobs.append(blobs[1])  // duplicates: a small one and a two-core one
         blobs.append(blobs[9])
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func libgit2ReadsBlobsThroughAnAlreadyOpenDatabase() throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         git_libgit2_init()
         defer { git_libgit2_shutdown() }
         var handle: OpaquePointer?
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func finishingAnEmptyWriterLeavesNoFiles() throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         let before = try Self.packDirectoryListing(repository)
         let writer = try PackWriter(objectsDirectory: repository.objects)
         #expect(try Self.packDirectoryListing(repository).count == before.count + 1)
@@ -142,7 +142,7 @@ import Testing
     }
 
     @Test func abandonedWriterRemovesItsTemporaryFile() throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         let before = try Self.packDirectoryListing(repository)
         do {
             let writer = try PackWriter(objectsDirectory: repository.objects)
@@ -156,7 +156,7 @@ import Testing
     /// A forced id collision: equal bytes are one object, different bytes are refused.
     @Test(arguments: [0, 70_000, 1_100_000], [4096, 8 << 20])
     func repeatedIDsAreComparedByteForByte(size: Int, bufferSize: Int) throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         let writer = try PackWriter(objectsDirectory: repository.objects, largeOffsetThreshold: 1 << 31,
                                     bufferSize: bufferSize)
         let forced = try #require(ObjectID(hex: String(repeating: "ab", count: 20)))
@@ -176,7 +176,7 @@ import Testing
     /// Blobs the repository already holds stay out of the pack, wherever they fall in it.
     @Test(arguments: [nil, 3, 4] as [Int?], [8192, 8 << 20])  // 3 is right: the running checksum must skip the rest
     func storedBlobsAreLeftOut(expectedObjectCount: Int?, bufferSize: Int) throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         let blobs = [10, 1_300_000, 70_000, 1_200_000, 5, 1_100_000].enumerated().map {
             Self.randomBytes(count: $1, seed: UInt64($0) + 40)
         }
@@ -220,7 +220,7 @@ import Testing
         var packs: [Data] = []
         var names: [String] = []
         for direct in [true, false] {
-            let repository = try TemporaryRepository()
+            let repository = try PackScratchRepository()
             let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount,
                                         largeOffsetThreshold: 1 << 31, bufferSize: 8192, directIO: direct)
             if !direct { #expect(!writer.writesDirectly) }  // (a filesystem may refuse O_DIRECT too)
@@ -253,13 +253,13 @@ import Testing
         return words.withUnsafeBytes { Array($0.prefix(count)) }
     }
 
-    static func packDirectoryListing(_ repository: TemporaryRepository) throws -> [String] {
+    static func packDirectoryListing(_ repository: PackScratchRepository) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: repository.objects + "/pack").sorted()
     }
 }
 
 /// A `git init`ed repository in a fresh temporary directory, removed when the value is released.
-final class TemporaryRepository {
+final class PackScratchRepository {
     let path: String
     var objects: String { path + "/.git/objects" }
 
