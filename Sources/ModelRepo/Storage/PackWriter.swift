@@ -9,9 +9,11 @@ internal import CZlib
 /// ``finish()`` — the pack first, the index last, so a reader never finds an index without its
 /// pack. The format and the crash-safety argument are in docs/STORAGE-PACKS.md.
 ///
-/// The caller checks which blobs the repository already has (``ObjectID/blobID(of:)``) and adds
-/// only the missing ones; a blob added twice to one writer is written once. A reader that already
-/// has the object database open (libgit2's `git_odb`) must refresh it to see the new pack.
+/// Blobs the repository already has stay out: the caller either checks ids first
+/// (``ObjectID/blobID(of:)``) and adds only the missing blobs, or lets ``addBlob(_:unlessStored:)``
+/// ask it once each id is known. A blob added twice to one writer is written once. A reader that
+/// already has the object database open (libgit2's `git_odb`) must refresh it to see the new pack.
+/// Not thread-safe: one writer belongs to one commit on one thread (it uses a second core itself).
 public final class PackWriter {
     /// Where the pack, its index and the temporary files live: `<objects>/pack`.
     public let packDirectory: String
@@ -28,29 +30,17 @@ public final class PackWriter {
         var size: Int
     }
 
-    /// Blobs below this size are hashed first, then copied into `staging`; larger ones are hashed
-    /// on one core while the other checksums and writes them straight from the caller's buffer.
+    /// Blobs below this size are hashed first, then encoded; larger ones are hashed on one core
+    /// while the other checksums and copies them into the output.
     private static let parallelThreshold = 1 << 20
-    /// Small objects gather here so that the file sees writes of about this size.
-    private static let stagingCapacity = 1 << 20
-    /// How far the written-but-unsynced tail may grow before disk writeback is started for it,
-    /// so that writing to disk overlaps hashing instead of all waiting for the final fsync.
-    private static let writebackInterval: UInt64 = 32 << 20
     /// Stored deflate blocks carry a 16-bit length (RFC 1951 §3.2.4).
     private static let maxBlock = 65_535
-    /// Blocks checksummed and written per system call: about 1 MiB, still warm in cache.
-    private static let blocksPerWrite = 16
 
-    private var packFD: Int32 = -1
-    private var packTempPath: String?
+    private let output: PackOutput
     private var indexTempPath: String?
     private var entries: [Entry] = []
     /// Where each id's entry is in `entries`.
     private var written: [ObjectID: Int] = [:]
-    /// Bytes in the file so far; `staging` follows them.
-    private var fileEnd: UInt64 = 0
-    private var staging: [UInt8] = []
-    private var writebackStart: UInt64 = 0
     private var finished = false
     /// The object count written into the header at the start, when the caller announced one.
     private let announcedCount: Int?
@@ -73,7 +63,11 @@ public final class PackWriter {
 
     /// Starts a pack whose index stores offsets at or above `largeOffsetThreshold` in its
     /// large-offset table (git's `index-pack --index-version=2,<limit>` does the same).
-    init(objectsDirectory: String, expectedObjectCount: Int? = nil, largeOffsetThreshold: UInt64) throws {
+    ///
+    /// `bufferSize` is the output's buffer size (``PackOutput``); tests make it small so that
+    /// objects straddle buffers, and turn `directIO` off to cover the page-cache fallback.
+    init(objectsDirectory: String, expectedObjectCount: Int? = nil, largeOffsetThreshold: UInt64,
+         bufferSize: Int = 8 << 20, directIO: Bool = true) throws {
         // git rejects an index whose every offset is large (it allows at most count - 1 of them):
         // the first object, at offset 12, must stay in the 4-byte table.
         precondition(largeOffsetThreshold > 12 && largeOffsetThreshold <= 1 << 31,
@@ -90,17 +84,18 @@ public final class PackWriter {
         if mkdir(packDirectory, 0o755) != 0 && errno != EEXIST {
             throw Self.ioError("cannot create pack directory '\(packDirectory)'")
         }
-        (packFD, packTempPath) = try Self.makeTemporary(in: packDirectory, prefix: "tmp_pack_")
-        staging.reserveCapacity(Self.stagingCapacity + Self.parallelThreshold)
+        output = try PackOutput(directory: packDirectory, bufferSize: bufferSize, direct: directIO)
         // Without an announced count, finish() rewrites these 12 bytes.
-        staging += Self.packHeader(count: announcedCount ?? 0)
+        try emit(Self.packHeader(count: announcedCount ?? 0))
     }
 
     deinit {
-        if packFD >= 0 { close(packFD) }
-        if let packTempPath { unlink(packTempPath) }
+        // The output removes its own temporary file.
         if let indexTempPath { unlink(indexTempPath) }
     }
+
+    /// Whether the pack goes to disk bypassing the page cache (`O_DIRECT`).
+    var writesDirectly: Bool { output.isDirect }
 
     /// The number of distinct blobs added so far.
     public var objectCount: Int { entries.count }
@@ -145,33 +140,48 @@ public final class PackWriter {
                 return (id, false)
             }
             if try isStored(id) { return (id, false) }
-            appendStaged(bytes, id: id)
-            if staging.count >= Self.stagingCapacity { try flushStaging() }
+            let (start, digest) = (output.position, packDigest)
+            do {
+                try appendSmall(bytes, id: id)
+            } catch {
+                // Leave the pack as it was before this call, so that the writer stays usable.
+                packDigest = digest
+                try? output.rewind(to: start)
+                throw error
+            }
             return (id, true)
         }
-        try flushStaging()
-        let start = fileEnd
-        // Two cores: the object id's SHA-1 on one, checksums and writes on the other (both only
-        // read `bytes`; writeObject only reads this writer's state). With an announced count the
-        // id's core also extends the pack checksum, on a copy. Whether the blob belongs in the
-        // pack is only known once the id is; if not, the copy is dropped and the bytes written
-        // are overwritten by whatever follows (or cut off by finish()).
-        let ((id, digest), (end, crc, adler)) = try inParallel({ [packDigest] in
-            (name(bytes), packDigest.map { Self.digest($0, extendedByObject: bytes) })
-        }, { try self.writeObject(bytes, at: start) })
-        if let earlier = written[id] {
-            try checkSameBytes(bytes, as: entries[earlier])
-            return (id, false)
+        let start = output.position
+        // Two cores: the object id's SHA-1 on one, checksums and the copy into the output on the
+        // other (both only read `bytes`; only the second touches `output`). With an announced
+        // count the id's core also extends the pack checksum, on a copy. Whether the blob belongs
+        // in the pack is only known once the id is; if not, the copy is dropped and the output
+        // rewound.
+        let id: ObjectID, digest: SHA1?, crc: UInt32, adler: UInt32
+        do {
+            ((id, digest), (crc, adler)) = try inParallel({ [packDigest] in
+                (name(bytes), packDigest.map { Self.digest($0, extendedByObject: bytes) })
+            }, { try self.writeObject(bytes) })
+            if let earlier = written[id] {
+                try output.rewind(to: start)
+                try checkSameBytes(bytes, as: entries[earlier])
+                return (id, false)
+            }
+            if try isStored(id) {
+                try output.rewind(to: start)
+                return (id, false)
+            }
+        } catch {
+            // Leave the pack as it was before this call, so that the writer stays usable.
+            try? output.rewind(to: start)
+            throw error
         }
-        if try isStored(id) { return (id, false) }
         if var digest {
             digest.update(Self.bigEndian(adler))
             packDigest = digest
         }
         written[id] = entries.count
         entries.append(Entry(id: id, offset: start, crc: crc, size: bytes.count))
-        fileEnd = end
-        try startWriteback()
         return (id, true)
     }
 
@@ -181,7 +191,6 @@ public final class PackWriter {
     /// used here would not notice one (docs/STORAGE-PACKS.md), so a repeated id is trusted only
     /// after its bytes are compared. Repeats are rare (equal tensors), so reading back is cheap.
     private func checkSameBytes(_ bytes: UnsafeRawBufferPointer, as entry: Entry) throws {
-        try flushStaging()
         var same = bytes.count == entry.size
         var position = entry.offset + UInt64(Self.objectHeader(count: entry.size).count + 2)
         let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 5 + Self.maxBlock, alignment: 16)
@@ -189,7 +198,7 @@ public final class PackWriter {
         var compared = 0
         while same && compared < bytes.count {
             let length = min(Self.maxBlock, bytes.count - compared)
-            try readAll(into: UnsafeMutableRawBufferPointer(rebasing: block[..<(5 + length)]), at: position)
+            try output.read(into: UnsafeMutableRawBufferPointer(rebasing: block[..<(5 + length)]), at: position)
             same = memcmp(block.baseAddress! + 5, bytes.baseAddress! + compared, length) == 0
             compared += length
             position += UInt64(5 + length)
@@ -206,49 +215,45 @@ public final class PackWriter {
     ///
     /// - Returns: The pack's checksum in hex (the `<checksum>` of its name), or nil when no blob
     ///   was added, in which case no file remains.
+    /// - Throws: `MgitError` (`.io`) when a write, sync or rename fails. The writer is spent either
+    ///   way; its temporary files go when it is released.
     public func finish() throws -> String? {
         precondition(!finished, "PackWriter.finish() called twice")
         finished = true
         guard !entries.isEmpty else {
-            discard()
+            output.discard()
             return nil
         }
         guard entries.count <= Int(UInt32.max) else {
             throw MgitError(.invalidInput, "a pack holds at most \(UInt32.max) objects; "
                 + "\(entries.count) were added: split them over several packs")
         }
-        try flushStaging()
-        // A duplicate large blob written last leaves bytes past the real end.
-        if ftruncate(packFD, off_t(fileEnd)) != 0 { throw Self.ioError("cannot truncate '\(packTempPath!)'") }
         let checksum: ObjectID
         if announcedCount == entries.count, var packDigest {
             checksum = packDigest.finish()
-            if fdatasync(packFD) != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'") }
+            try withUnsafeBytes(of: checksum.bytes) { try output.append($0) }
+            try output.flush()
         } else {
-            try Self.packHeader(count: entries.count).withUnsafeBytes { try writeAll($0, at: 0) }
-            // The trailer checksums the header, which was only now completed: hash the file again
-            // (from the page cache) while the disk catches up with what was written.
-            let (rehashed, synced) = try inParallel({ try self.hashPack() }, { fdatasync(self.packFD) == 0 ? 0 : errno })
-            if synced != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'", errno: synced) }
-            checksum = rehashed
+            // The trailer checksums the header, whose count is only now known: rewrite it and
+            // read the whole pack back.
+            try output.flush()
+            try output.overwrite(Self.packHeader(count: entries.count), at: 0)
+            let end = output.position
+            checksum = try output.sha1(upTo: end)
+            try output.overwrite(withUnsafeBytes(of: checksum.bytes) { Array($0) }, at: end)
         }
-        try withUnsafeBytes(of: checksum.bytes) { try writeAll($0, at: fileEnd) }
-        if fsync(packFD) != 0 { throw Self.ioError("cannot sync '\(packTempPath!)'") }
-        fchmod(packFD, 0o444)
-        close(packFD)
-        packFD = -1
+        try output.sync()
 
         let index = indexBytes(packChecksum: checksum)
-        let (indexFD, indexPath) = try Self.makeTemporary(in: packDirectory, prefix: "tmp_idx_")
+        let (indexFD, indexPath) = try PackOutput.makeTemporary(in: packDirectory, prefix: "tmp_idx_")
         indexTempPath = indexPath
         defer { close(indexFD) }
-        try index.withUnsafeBytes { try Self.writeAll(fd: indexFD, $0, at: 0, path: indexPath) }
+        try index.withUnsafeBytes { try PackOutput.writeAll(fd: indexFD, $0, at: 0, path: indexPath) }
         if fsync(indexFD) != 0 { throw Self.ioError("cannot sync '\(indexPath)'") }
         fchmod(indexFD, 0o444)
 
         let name = "pack-" + checksum.hex
-        try Self.rename(packTempPath!, to: "\(packDirectory)/\(name).pack")
-        packTempPath = nil
+        try output.commit(as: "\(packDirectory)/\(name).pack")
         try Self.rename(indexPath, to: "\(packDirectory)/\(name).idx")
         indexTempPath = nil
         try syncDirectory()
@@ -257,25 +262,35 @@ public final class PackWriter {
 
     // MARK: Encoding
 
-    /// Copies one small object, encoded, onto `staging` and records it.
-    private func appendStaged(_ bytes: UnsafeRawBufferPointer, id: ObjectID) {
-        let start = staging.count
-        staging += Self.objectHeader(count: bytes.count)
-        staging += [0x78, 0x01]
+    /// Appends one small object, encoded, and records it.
+    private func appendSmall(_ bytes: UnsafeRawBufferPointer, id: ObjectID) throws {
+        let start = output.position
+        var crc: UInt = 0
         var adler = adler32_z(1, nil, 0)
+        func piece(_ piece: UnsafeRawBufferPointer) throws {
+            crc = Self.crc32(crc, piece)
+            packDigest?.update(piece)
+            try output.append(piece)
+        }
+        try (Self.objectHeader(count: bytes.count) + [0x78, 0x01]).withUnsafeBytes { try piece($0) }
         var blockStart = 0
         repeat {
             let length = min(Self.maxBlock, bytes.count - blockStart)
             let block = UnsafeRawBufferPointer(rebasing: bytes[blockStart..<blockStart + length])
-            staging += Self.storedBlockHeader(length: length, final: blockStart + length == bytes.count)
-            staging.append(contentsOf: block)
+            try Self.storedBlockHeader(length: length, final: blockStart + length == bytes.count).withUnsafeBytes { try piece($0) }
+            try piece(block)
             adler = Self.adler32(adler, block)
             blockStart += length
         } while blockStart < bytes.count
-        staging += Self.bigEndian(UInt32(adler))
-        let crc = staging.withUnsafeBytes { Self.crc32(0, UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        try Self.bigEndian(UInt32(adler)).withUnsafeBytes { try piece($0) }
         written[id] = entries.count
-        entries.append(Entry(id: id, offset: fileEnd + UInt64(start), crc: UInt32(crc), size: bytes.count))
+        entries.append(Entry(id: id, offset: start, crc: UInt32(crc), size: bytes.count))
+    }
+
+    /// Appends bytes that belong to no object (the header), extending the running checksum.
+    private func emit(_ bytes: [UInt8]) throws {
+        packDigest?.update(bytes)
+        try output.append(bytes)
     }
 
     /// `digest` extended by the packed form of `bytes` up to, not including, its Adler-32 trailer.
@@ -292,48 +307,31 @@ public final class PackWriter {
         return digest
     }
 
-    /// Writes one object straight from the caller's buffer at `start`; returns where it ends,
-    /// the CRC-32 of its packed bytes (which the index records) and the Adler-32 of `bytes`.
-    private func writeObject(_ bytes: UnsafeRawBufferPointer, at start: UInt64) throws -> (end: UInt64, crc: UInt32, adler: UInt32) {
-        let blockCount = max(1, (bytes.count + Self.maxBlock - 1) / Self.maxBlock)
-        let prefix = Self.objectHeader(count: bytes.count) + [0x78, 0x01]
-        // Every small piece lives here, so that the iovecs can point at it: the object and zlib
-        // headers, one 5-byte header per stored block, the adler-32 trailer.
-        var pieces = prefix
-        for block in 0..<blockCount {
-            let length = min(Self.maxBlock, bytes.count - block * Self.maxBlock)
-            pieces += Self.storedBlockHeader(length: length, final: block == blockCount - 1)
+    /// Appends one object to the output; returns the CRC-32 of its packed bytes (which the index
+    /// records) and the Adler-32 of `bytes`. Extends no checksum of the writer's: the caller does.
+    private func writeObject(_ bytes: UnsafeRawBufferPointer) throws -> (crc: UInt32, adler: UInt32) {
+        var crc: UInt = 0
+        var adler = adler32_z(1, nil, 0)
+        func piece(_ piece: UnsafeRawBufferPointer) throws {
+            crc = Self.crc32(crc, piece)
+            try output.append(piece)
         }
-        pieces += [0, 0, 0, 0]
-        return try pieces.withUnsafeMutableBytes { pieces in
-            var crc = Self.crc32(0, UnsafeRawBufferPointer(rebasing: pieces[..<prefix.count]))
-            var adler = adler32_z(1, nil, 0)
-            var position = start
-            var vectors: [iovec] = [iovec(iov_base: pieces.baseAddress, iov_len: prefix.count)]
-            vectors.reserveCapacity(2 * Self.blocksPerWrite + 2)
-            for block in 0..<blockCount {
-                let header = UnsafeMutableRawBufferPointer(rebasing: pieces[(prefix.count + 5 * block)...].prefix(5))
-                let dataStart = block * Self.maxBlock
-                let data = UnsafeRawBufferPointer(
-                    rebasing: bytes[dataStart..<min(bytes.count, dataStart + Self.maxBlock)])
-                crc = Self.crc32(crc, UnsafeRawBufferPointer(header))
-                crc = Self.crc32(crc, data)
-                adler = Self.adler32(adler, data)
-                vectors.append(iovec(iov_base: header.baseAddress, iov_len: 5))
-                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count))
-                if block == blockCount - 1 {
-                    let trailer = UnsafeMutableRawBufferPointer(rebasing: pieces[(pieces.count - 4)...])
-                    trailer.copyBytes(from: Self.bigEndian(UInt32(adler)))
-                    crc = Self.crc32(crc, UnsafeRawBufferPointer(trailer))
-                    vectors.append(iovec(iov_base: trailer.baseAddress, iov_len: 4))
-                }
-                if vectors.count >= 2 * Self.blocksPerWrite || block == blockCount - 1 {
-                    position += try Self.writeAll(fd: packFD, &vectors, at: position, path: packTempPath!)
-                    vectors.removeAll(keepingCapacity: true)
-                }
-            }
-            return (position, UInt32(crc), UInt32(adler))
-        }
+        try (Self.objectHeader(count: bytes.count) + [0x78, 0x01]).withUnsafeBytes { try piece($0) }
+        var blockStart = 0
+        var header: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        repeat {
+            let length = min(Self.maxBlock, bytes.count - blockStart)
+            let block = UnsafeRawBufferPointer(rebasing: bytes[blockStart..<blockStart + length])
+            let final = blockStart + length == bytes.count
+            let length16 = UInt16(length)
+            header = (final ? 1 : 0, UInt8(length16 & 0xFF), UInt8(length16 >> 8), UInt8(~length16 & 0xFF), UInt8(~length16 >> 8))
+            try withUnsafeBytes(of: header) { try piece($0) }
+            try piece(block)
+            adler = Self.adler32(adler, block)
+            blockStart += length
+        } while blockStart < bytes.count
+        try Self.bigEndian(UInt32(adler)).withUnsafeBytes { try piece($0) }
+        return (UInt32(crc), UInt32(adler))
     }
 
     /// The pack's 12-byte header: signature, version 2, object count.
@@ -397,105 +395,7 @@ public final class PackWriter {
 
     // MARK: Files
 
-    private func flushStaging() throws {
-        guard !staging.isEmpty else { return }
-        packDigest?.update(staging)
-        try staging.withUnsafeBytes { try writeAll($0, at: fileEnd) }
-        fileEnd += UInt64(staging.count)
-        staging.removeAll(keepingCapacity: true)
-        try startWriteback()
-    }
-
-    /// Asks the kernel to start writing the unsynced tail to disk, without waiting for it.
-    private func startWriteback() throws {
-        guard fileEnd - writebackStart >= Self.writebackInterval else { return }
-        // Only a hint: where the call is missing or refused, the final fsync still does the work.
-        _ = Self.syncFileRange?(packFD, off_t(writebackStart), off_t(fileEnd - writebackStart), Self.syncFileRangeWrite)
-        writebackStart = fileEnd
-    }
-
-    /// SHA-1 of the pack file's first `fileEnd` bytes: its trailer.
-    private func hashPack() throws -> ObjectID {
-        let chunk = 8 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
-        defer { buffer.deallocate() }
-        var digest = SHA1()
-        var position: UInt64 = 0
-        while position < fileEnd {
-            let want = Int(min(UInt64(chunk), fileEnd - position))
-            try readAll(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), at: position)
-            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<want]))
-            position += UInt64(want)
-        }
-        return digest.finish()
-    }
-
-    private func readAll(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws {
-        var done = 0
-        while done < buffer.count {
-            let got = pread(packFD, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { throw Self.ioError("cannot read back '\(packTempPath!)'", errno: got == 0 ? EIO : errno) }
-            done += got
-        }
-    }
-
-    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
-        try Self.writeAll(fd: packFD, bytes, at: offset, path: packTempPath!)
-    }
-
-    private static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws {
-        var vectors = [iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)]
-        _ = try writeAll(fd: fd, &vectors, at: offset, path: path)
-    }
-
-    /// Writes every byte the vectors point at, starting at `offset`; returns how many.
-    /// `vectors` is consumed (advanced past partial writes).
-    private static func writeAll(fd: Int32, _ vectors: inout [iovec], at offset: UInt64, path: String) throws -> UInt64 {
-        var total: UInt64 = 0
-        var first = 0
-        while first < vectors.count {
-            if vectors[first].iov_len == 0 { first += 1; continue }
-            let count = Int32(min(vectors.count - first, 1024))
-            let n = vectors.withUnsafeBufferPointer { pwritev(fd, $0.baseAddress! + first, count, off_t(offset + total)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ioError("cannot write '\(path)'")
-            }
-            total += UInt64(n)
-            var left = n
-            while left > 0 {
-                let take = min(left, vectors[first].iov_len)
-                vectors[first].iov_base = vectors[first].iov_base.map { $0 + take }
-                vectors[first].iov_len -= take
-                left -= take
-                if vectors[first].iov_len == 0 { first += 1 }
-            }
-        }
-        return total
-    }
-
-    /// Linux's `sync_file_range`, which Glibc's Swift module hides (it needs `_GNU_SOURCE`).
-    private static let syncFileRange: (@convention(c) (Int32, off_t, off_t, UInt32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, off_t, off_t, UInt32) -> Int32).self)
-    }()
-    /// `SYNC_FILE_RANGE_WRITE`: start writeback of dirty pages, wait for nothing.
-    private static let syncFileRangeWrite: UInt32 = 2
-
-    /// Creates `<directory>/<prefix><random>` exclusively, the way `mkstemp` does, but close-on-exec
-    /// so that hooks and other children never inherit it.
-    private static func makeTemporary(in directory: String, prefix: String) throws -> (Int32, String) {
-        while true {
-            let suffix = String(UInt64.random(in: 0..<(1 << 48)), radix: 36)
-            let path = "\(directory)/\(prefix)\(suffix)"
-            let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd >= 0 { return (fd, path) }
-            if errno != EEXIST { throw ioError("cannot create a temporary file in '\(directory)'") }
-        }
-    }
-
-    private static func rename(_ from: String, to: String) throws {
+    static func rename(_ from: String, to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw ioError("cannot rename '\(from)' to '\(to)'") }
     }
 
@@ -507,14 +407,7 @@ public final class PackWriter {
         if fsync(fd) != 0 { throw Self.ioError("cannot sync '\(packDirectory)'") }
     }
 
-    private func discard() {
-        if packFD >= 0 { close(packFD) }
-        packFD = -1
-        if let packTempPath { unlink(packTempPath) }
-        packTempPath = nil
-    }
-
-    private static func ioError(_ what: String, errno code: Int32 = errno) -> MgitError {
+    static func ioError(_ what: String, errno code: Int32 = errno) -> MgitError {
         MgitError(.io, "\(what): \(String(cString: strerror(code))); check the disk and the directory's permissions",
                   underlying: "errno \(code)")
     }

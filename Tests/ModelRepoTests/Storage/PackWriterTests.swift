@@ -12,7 +12,7 @@ import Testing
 
     @Test(arguments: [0, 1, 16, 65_535, 65_536, 1_500_000])
     func blobIDMatchesGitHashObject(size: Int) throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         let bytes = Self.randomBytes(count: size, seed: UInt64(size) + 1)
         let file = repository.path + "/blob"
         try Data(bytes).write(to: URL(fileURLWithPath: file))
@@ -46,17 +46,19 @@ import Testing
         #expect(PackWriter.storedBlockHeader(length: 0, final: true) == [0x01, 0x00, 0x00, 0xFF, 0xFF])
     }
 
-    /// Every large-offset cutoff, and an announced object count that is absent, right or wrong.
+    /// Every large-offset cutoff; an announced object count that is absent, right or wrong; output
+    /// buffers of 4 KiB and 8 KiB (objects straddle them, duplicates rewind across them) and 8 MiB.
     @Test(arguments: [
-        (UInt64(1) << 31, nil), (1 << 31, sizes.count), (100_000, sizes.count), (13, 3), (100_000, sizes.count + 2),
-    ] as [(UInt64, Int?)])
-    func gitReadsEveryBlobBack(largeOffsetThreshold: UInt64, expectedObjectCount: Int?) throws {
-        let repository = try TemporaryRepository()
+        (UInt64(1) << 31, nil, 8 << 20), (1 << 31, sizes.count, 8192), (100_000, sizes.count, 8 << 20),
+        (13, 3, 8192), (100_000, sizes.count + 2, 4096),
+    ] as [(UInt64, Int?, Int)])
+    func gitReadsEveryBlobBack(largeOffsetThreshold: UInt64, expectedObjectCount: Int?, bufferSize: Int) throws {
+        let repository = try PackScratchRepository()
         var blobs = Self.sizes.enumerated().map { Self.randomBytes(count: $1, seed: UInt64($0) + 7) }
         blobs.append(blobs[1])  // duplicates: a small one and a two-core one
         blobs.append(blobs[9])
         let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount,
-                                    largeOffsetThreshold: largeOffsetThreshold)
+                                    largeOffsetThreshold: largeOffsetThreshold, bufferSize: bufferSize)
         var ids: [ObjectID] = []
         for blob in blobs {
             ids.append(try blob.withUnsafeBytes { try writer.addBlob($0) })
@@ -101,7 +103,7 @@ import Testing
     }
 
     @Test func libgit2ReadsBlobsThroughAnAlreadyOpenDatabase() throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         git_libgit2_init()
         defer { git_libgit2_shutdown() }
         var handle: OpaquePointer?
@@ -131,7 +133,7 @@ import Testing
     }
 
     @Test func finishingAnEmptyWriterLeavesNoFiles() throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         let before = try Self.packDirectoryListing(repository)
         let writer = try PackWriter(objectsDirectory: repository.objects)
         #expect(try Self.packDirectoryListing(repository).count == before.count + 1)
@@ -140,7 +142,7 @@ import Testing
     }
 
     @Test func abandonedWriterRemovesItsTemporaryFile() throws {
-        let repository = try TemporaryRepository()
+        let repository = try PackScratchRepository()
         let before = try Self.packDirectoryListing(repository)
         do {
             let writer = try PackWriter(objectsDirectory: repository.objects)
@@ -152,10 +154,11 @@ import Testing
     }
 
     /// A forced id collision: equal bytes are one object, different bytes are refused.
-    @Test(arguments: [0, 70_000, 1_100_000])
-    func repeatedIDsAreComparedByteForByte(size: Int) throws {
-        let repository = try TemporaryRepository()
-        let writer = try PackWriter(objectsDirectory: repository.objects)
+    @Test(arguments: [0, 70_000, 1_100_000], [4096, 8 << 20])
+    func repeatedIDsAreComparedByteForByte(size: Int, bufferSize: Int) throws {
+        let repository = try PackScratchRepository()
+        let writer = try PackWriter(objectsDirectory: repository.objects, largeOffsetThreshold: 1 << 31,
+                                    bufferSize: bufferSize)
         let forced = try #require(ObjectID(hex: String(repeating: "ab", count: 20)))
         let blob = Self.randomBytes(count: size, seed: 5)
         var other = blob
@@ -171,15 +174,16 @@ import Testing
     }
 
     /// Blobs the repository already holds stay out of the pack, wherever they fall in it.
-    @Test(arguments: [nil, 3, 4] as [Int?])  // 3 is right: the running pack checksum must skip the left-out ones
-    func storedBlobsAreLeftOut(expectedObjectCount: Int?) throws {
-        let repository = try TemporaryRepository()
+    @Test(arguments: [nil, 3, 4] as [Int?], [8192, 8 << 20])  // 3 is right: the running checksum must skip the rest
+    func storedBlobsAreLeftOut(expectedObjectCount: Int?, bufferSize: Int) throws {
+        let repository = try PackScratchRepository()
         let blobs = [10, 1_300_000, 70_000, 1_200_000, 5, 1_100_000].enumerated().map {
             Self.randomBytes(count: $1, seed: UInt64($0) + 40)
         }
         let stored: Set<Int> = [1, 4, 5]  // a large one in the middle, a small one, a large one last
         let storedIDs = Set(stored.map { blobs[$0].withUnsafeBytes { ObjectID.blobID(of: $0) } })
-        let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount)
+        let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount,
+                                    largeOffsetThreshold: 1 << 31, bufferSize: bufferSize)
         var asked: [ObjectID] = []
         for (index, blob) in blobs.enumerated() {
             let (id, added) = try blob.withUnsafeBytes {
@@ -209,6 +213,27 @@ import Testing
         #expect(fsck.status == 0)
     }
 
+    /// O_DIRECT and the page-cache fallback write the very same pack (same name, same bytes).
+    @Test(arguments: [nil, 2] as [Int?])
+    func directAndBufferedOutputAgree(expectedObjectCount: Int?) throws {
+        let blobs = [5_000, 1_500_000, 5_000].enumerated().map { Self.randomBytes(count: $1, seed: UInt64($0) + 70) }
+        var packs: [Data] = []
+        var names: [String] = []
+        for direct in [true, false] {
+            let repository = try PackScratchRepository()
+            let writer = try PackWriter(objectsDirectory: repository.objects, expectedObjectCount: expectedObjectCount,
+                                        largeOffsetThreshold: 1 << 31, bufferSize: 8192, directIO: direct)
+            if !direct { #expect(!writer.writesDirectly) }  // (a filesystem may refuse O_DIRECT too)
+            for blob in blobs { _ = try blob.withUnsafeBytes { try writer.addBlob($0) } }
+            let name = try #require(try writer.finish())
+            names.append(name)
+            packs.append(try Data(contentsOf: URL(fileURLWithPath: "\(repository.objects)/pack/pack-\(name).pack")))
+            _ = try repository.git(["verify-pack", "\(repository.objects)/pack/pack-\(name).idx"])
+        }
+        #expect(names[0] == names[1])
+        #expect(packs[0] == packs[1])
+    }
+
     @Test func missingObjectsDirectoryIsReported() {
         #expect(throws: MgitError.self) { try PackWriter(objectsDirectory: "/nonexistent/objects") }
     }
@@ -228,13 +253,13 @@ import Testing
         return words.withUnsafeBytes { Array($0.prefix(count)) }
     }
 
-    static func packDirectoryListing(_ repository: TemporaryRepository) throws -> [String] {
+    static func packDirectoryListing(_ repository: PackScratchRepository) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: repository.objects + "/pack").sorted()
     }
 }
 
 /// A `git init`ed repository in a fresh temporary directory, removed when the value is released.
-final class TemporaryRepository {
+final class PackScratchRepository {
     let path: String
     var objects: String { path + "/.git/objects" }
 
