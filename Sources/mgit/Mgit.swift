@@ -29,7 +29,15 @@ struct Mgit: AsyncParsableCommand {
     /// Runs the command; an ``MgitError`` becomes one `error:` line on stderr and an exit status, never a trace.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var arguments = Array(CommandLine.arguments.dropFirst())
+            // `mgit -C PATH COMMAND ...`, as git takes it: run as if started in PATH.
+            while arguments.count >= 2 && arguments[0] == "-C" {
+                guard FileManager.default.changeCurrentDirectoryPath(arguments[1]) else {
+                    throw MgitError(.notFound, "cannot change to '\(arguments[1])': no such folder")
+                }
+                arguments.removeFirst(2)
+            }
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -39,6 +47,10 @@ struct Mgit: AsyncParsableCommand {
             Terminal.error(error.description)
             Foundation.exit(ExitStatus.of(error))
         } catch {
+            if let message = Suggestion.unknownCommand(in: Array(CommandLine.arguments.dropFirst())) {
+                Terminal.error(message)
+                Foundation.exit(64)
+            }
             exit(withError: error)
         }
     }
