@@ -197,4 +197,17 @@ import Testing
         #expect(Set(back.names) == Set(full.names))
         for name in full.names { #expect(back[name] == full[name]) }
     }
+
+    @Test func aPostCommitHookIsToldButCannotStopTheCommit() throws {
+        let box = try Sandbox()
+        let seen = box.dir.file("told")
+        let hook = box.repo + "/.mgit/hooks/post-commit"
+        FileManager.default.createFile(atPath: hook, contents: Data("#!/bin/sh\necho \"$MGIT_COMMIT $MGIT_BRANCH\" > '\(seen)'\nexit 1\n".utf8))
+        chmod(hook, 0o755)
+        try Fixtures.write(Fixtures.checkpoint(), to: box.dir.file("a.safetensors"))
+        let r = try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "a", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let commit = try #require(try r.json() as? [String: Any])["commit"] as? String
+        #expect(try String(contentsOfFile: seen, encoding: .utf8) == "\(commit ?? "") main\n")
+    }
 }

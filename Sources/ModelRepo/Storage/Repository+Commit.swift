@@ -102,9 +102,13 @@ extension Repository {
         if try git.headReferenceName() == refName { try? git.resetIndex(to: tree) }
         try catchUpLineage()
 
-        return CommitResult(commit: commit.hex, branch: branchName, parents: parents.map(\.hex),
-                            tensors: stored.entries.count, reusedTensors: stored.reused, bytesAdded: stored.bytesAdded,
-                            totalBytes: written.byteCount, seconds: Date().timeIntervalSince(start))
+        let result = CommitResult(commit: commit.hex, branch: branchName, parents: parents.map(\.hex),
+                                  tensors: stored.entries.count, reusedTensors: stored.reused, bytesAdded: stored.bytesAdded,
+                                  totalBytes: written.byteCount, seconds: Date().timeIntervalSince(start))
+        // post-commit hooks are told; they cannot undo the commit, and their failure does not fail it.
+        _ = try? HookRunner.run("post-commit", in: self, payload: result,
+                                environment: ["MGIT_COMMIT": commit.hex, "MGIT_BRANCH": branchName])
+        return result
     }
 
     /// Writes a commit that no branch points to (an aligned model only a merge commit will reference).
