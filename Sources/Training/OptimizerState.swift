@@ -3,7 +3,7 @@ import Foundation
 /// An optimiser's per-parameter state (momentum or Adam moments) and its update, PyTorch's rules in `Float`.
 struct OptimizerState {
     let optimizer: Optimizer
-    let learningRate: Double
+    var learningRate: Double
     private var first: [Float]
     private var second: [Float]
     private var steps = 0

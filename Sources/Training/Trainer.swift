@@ -77,6 +77,8 @@ public enum Trainer {
                 let x = data.inputs.rows(at: indices)
                 let labels = indices.map { data.labels[$0] }
                 let (loss, gradient) = parameters.lossAndGradient(x, labels: labels[...])
+                optimizer.learningRate = config.learningRate
+                    * config.schedule.factor(step: (epoch - 1) * stepsPerEpoch + step, total: config.epochs * stepsPerEpoch)
                 optimizer.step(&parameters.values, gradient: gradient)
                 let elapsed = (clock.now - epochStart).seconds
                 progress(TrainingProgress(epoch: epoch, epochs: config.epochs, step: step + 1,

@@ -18,6 +18,8 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var seed: UInt64
     /// Which training samples to use.
     public var subset: DatasetSubset
+    /// How the learning rate changes over the run.
+    public var schedule: LearningRateSchedule = .constant
 
     /// The demo's defaults: a 512-512-512 MLP, one epoch of Adam (lr 1e-3) in batches of 128.
     public init(hidden: [Int] = [512, 512, 512], epochs: Int = 1, batch: Int = 128, learningRate: Double = 1e-3,
@@ -67,3 +69,22 @@ extension Optimizer {
         }
     }
 }
+
+/// How the learning rate moves over training.
+public enum LearningRateSchedule: String, Sendable, Codable, Equatable, CaseIterable {
+    /// The same rate throughout.
+    case constant
+    /// Cosine decay from the rate to zero over all steps (Loshchilov & Hutter 2017, without restarts): models
+    /// settle at the bottom of their basin, which lowers the loss barrier after alignment.
+    case cosine
+
+    /// The multiplier of the base rate at `step` of `total` (0-based).
+    public func factor(step: Int, total: Int) -> Double {
+        switch self {
+        case .constant: 1
+        case .cosine: 0.5 * (1 + cos(Double.pi * Double(step) / Double(max(total, 1))))
+        }
+    }
+}
+
+import Foundation

@@ -3,6 +3,8 @@ import Foundation
 import ModelRepo
 import Training
 
+extension LearningRateSchedule: ExpressibleByArgument {}
+
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train an MLP on the CPU and commit it (or write it to a file).",
@@ -44,6 +46,9 @@ struct Train: ParsableCommand {
     @Option(help: "sgd (momentum 0.9) or adam.")
     var optimizer = "adam"
 
+    @Option(help: "Learning-rate schedule: constant, or cosine (decay to zero over the run).")
+    var schedule: LearningRateSchedule = .constant
+
     @Option(help: "Seeds initialisation and shuffling.")
     var seed: UInt64 = 0
 
@@ -73,9 +78,10 @@ struct Train: ParsableCommand {
             }
             return w
         }
-        let config = TrainingConfig(hidden: widths, epochs: epochs, batch: batch, learningRate: lr,
+        var config = TrainingConfig(hidden: widths, epochs: epochs, batch: batch, learningRate: lr,
                                     optimizer: optimizer == "sgd" ? .sgd() : .adam(), seed: seed,
                                     subset: try DatasetSubset.parse(subset))
+        config.schedule = schedule
         try config.validate()
         // Open the repository before training, so a wrong folder fails in a second, not after an epoch.
         let repo = output == nil ? try repository.open() : nil
