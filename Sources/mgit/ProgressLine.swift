@@ -39,6 +39,11 @@ final class ProgressLine {
         if let text { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
     }
 
+    /// `what [####....] done/total`, or `what: sweep N` when the total is unknown (0).
+    func step(_ what: String, _ done: Int, _ total: Int) {
+        update(total > 0 ? "\(what) \(Self.bar(Double(done) / Double(total))) \(done)/\(total)" : "\(what): sweep \(done)")
+    }
+
     /// A bar of `width` cells filled to `fraction`.
     static func bar(_ fraction: Double, width: Int = 24) -> String {
         let filled = max(0, min(width, Int((fraction * Double(width)).rounded())))

@@ -42,9 +42,7 @@ struct Barrier: ParsableCommand {
     func run() throws {
         let progress = ProgressLine(silent: output.json)
         let report = try repository.open().barrier(a, b, align: align, points: points, seed: seed,
-                                                   evaluation: evaluation.options) { what, done, total in
-            progress.update(total > 0 ? "\(what) \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)" : "\(what): sweep \(done)")
-        }
+                                                   evaluation: evaluation.options) { progress.step($0, $1, $2) }
         progress.finish()
         if let plot { try report.plot.svg().write(toFile: plot, atomically: true, encoding: .utf8) }
         if output.json { return try Terminal.json(report) }

@@ -68,9 +68,7 @@ struct Merge: ParsableCommand {
         options.message = message
         options.evaluation = evaluation.options
         let progress = ProgressLine(silent: output.json)
-        let r = try repository.open().merge(a, b, options: options) { what, done, total in
-            progress.update(total > 0 ? "\(what) \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)" : "\(what): sweep \(done)")
-        }
+        let r = try repository.open().merge(a, b, options: options) { progress.step($0, $1, $2) }
         progress.finish()
         if let plot {
             try BarrierPlot(title: "merge \(b) into \(a)", naive: .init(r.barrier.curve)).svg()
