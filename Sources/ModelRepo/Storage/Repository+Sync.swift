@@ -22,7 +22,8 @@ extension Repository {
         try lineage.index(found.reversed())
 
         let notesHead = try git.referenceTarget(Self.metricsNotesRef)?.hex ?? ""
-        if try lineage.indexedNotesCommit() != notesHead {
+        // Notes fetched before the commits they annotate are read once those commits arrive.
+        if try lineage.indexedNotesCommit() != notesHead || (!found.isEmpty && !notesHead.isEmpty) {
             try lineage.replaceNoteMetrics(try readAllNoteMetrics(), notesCommit: notesHead)
         }
     }
