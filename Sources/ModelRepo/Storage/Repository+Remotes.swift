@@ -210,6 +210,7 @@ extension Repository {
         switch RemoteEndpoint(remote.url) {
         case .local(let path):
             let source = try openLocal(path, remote: remoteName)
+            sweepStaleTemporaryFiles()
             let heads = try source.references(matching: "refs/heads/*")
             let tags = try source.references(matching: "refs/tags/*")
             let notes = try source.referenceTarget(Self.metricsNotesRef)
@@ -340,6 +341,7 @@ extension Repository {
         guard remoteTip != tip || pushNotes else { return report }
 
         if let target {
+            sweepStaleTemporaryFiles(in: target.gitDirectory)
             let outcome = try ObjectTransfer(source: git, destination: target)
                 .copy(reachableFrom: [tip] + (pushNotes ? [notesTip!] : []), observer: observer)
             report.objects = outcome.objects
