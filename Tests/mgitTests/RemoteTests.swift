@@ -191,6 +191,11 @@ final class TwoTeams {
         #expect(pull.status == 3)
         #expect(pull.stderr.contains("diverged") && pull.stderr.contains("mgit merge origin/main"))
         #expect(try teams.git("rev-parse", "main", in: teams.teamB).stdout == mainBefore)
+        // What the pull fetched is indexed although no local branch points to it: lineage works on origin/main.
+        let theirs = try teams.git("rev-parse", "origin/main", in: teams.teamB).stdout.trimmingCharacters(in: .newlines)
+        #expect(try StoreAudit.indexedCommits(teams.teamB).contains(theirs))
+        let lineage = try teams.ok("lineage", "origin/main", "--json", in: teams.teamB).stdout
+        #expect(lineage.contains("\"message\" : \"A on main\""))
     }
 
     @Test func unknownRemotesAndUnreachableURLsSayWhatToDo() throws {
