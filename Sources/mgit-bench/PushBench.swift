@@ -27,6 +27,9 @@ struct PushBench: ParsableCommand {
     @Flag(help: "Skip the plain git comparison.")
     var skipGit = false
 
+    @Option(help: "Also push the first commit over git:// (a local git daemon, libgit2's packbuilder) when > 0: this many MiB of it.")
+    var daemonMib = 0
+
     func run() throws {
         let fm = FileManager.default
         let dir = workdir ?? fm.temporaryDirectory.appendingPathComponent("mgit-bench-\(UUID().uuidString)").path
@@ -71,7 +74,34 @@ struct PushBench: ParsableCommand {
             row("git", "first (all new)", g, tensorBytes)
             print(String(format: "\nmgit push / git push throughput: %.1f×", g.seconds / p1.seconds))
         }
+        if daemonMib > 0 { try daemonPush(dir: dir, mgit: mgit) }
         print("git fsck --strict on the pushed-to repository: \(fsck.status == 0 ? "clean" : "FAILED")")
+    }
+
+    /// Pushes a smaller checkpoint over git:// to a git daemon on 127.0.0.1: the network path, where
+    /// libgit2's packbuilder deflates every blob.
+    private func daemonPush(dir: String, mgit: String) throws {
+        let served = dir + "/served", repo = dir + "/net"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        let file = dir + "/net.safetensors"
+        let perTensor = daemonMib * 1024 * 1024 / tensors / 4
+        try writeCheckpoint(file, tensors: tensors, elements: perTensor, changed: nil)
+        _ = try MeasuredProcess.run(["/usr/bin/git", "init", "-q", "--bare", "-b", "main", served + "/net.git"], in: dir)
+        _ = try MeasuredProcess.run([mgit, "init", repo], in: dir)
+        _ = try MeasuredProcess.run([mgit, "commit", file, "-m", "net"], in: repo)
+        let port = 20000 + Int.random(in: 0..<20000)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "/usr/lib/git-core/git-daemon")
+        daemon.arguments = ["--export-all", "--enable=receive-pack", "--reuseaddr", "--listen=127.0.0.1",
+                            "--port=\(port)", "--base-path=\(served)", served]
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() }
+        usleep(500_000)
+        _ = try MeasuredProcess.run([mgit, "remote", "add", "origin", "git://127.0.0.1:\(port)/net.git"], in: repo)
+        let p = try MeasuredProcess.run([mgit, "push"], in: repo)
+        guard p.status == 0 else { throw BenchError("push over git:// failed") }
+        row("mgit", "git:// \(daemonMib) MiB", p, Double(tensors * perTensor * 4))
     }
 
     private func commitID(_ revision: String, in repo: String) throws -> String {

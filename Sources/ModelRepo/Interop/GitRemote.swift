@@ -107,8 +107,11 @@ final class GitRemote {
     ///
     /// libgit2 builds the pack with its packbuilder, which deflates every object at zlib's default level
     /// (libgit2's `packbuilder_config` reads no `pack.compression` setting): local remotes take mgit's
-    /// own path instead (``ObjectTransfer``).
-    func push(_ refspecs: [String], observer: TransferObserver?) throws -> (progress: TransferProgress, refused: [String: String]) {
+    /// own path instead (``ObjectTransfer``). Delta search is limited to objects of at most 1 MiB.
+    func push(_ refspecs: [String], from repository: GitRepository,
+              observer: TransferObserver?) throws -> (progress: TransferProgress, refused: [String: String]) {
+        let limit = try Self.limitDeltaSearch(in: repository)
+        defer { unlink(limit) }
         let context = TransferContext(observer: observer)
         var options = git_push_options()
         git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
@@ -122,6 +125,24 @@ final class GitRemote {
         }
         context.last.seconds = Date().timeIntervalSince(context.start)
         return (context.last, context.refused)
+    }
+
+    /// Keeps libgit2's packbuilder from searching deltas between blobs over 1 MiB (tensors, which never
+    /// delta against each other): at 2 MiB per tensor that search cost more than the deflate itself.
+    ///
+    /// libgit2 takes that size limit from `pack.deltaCacheSize` (its `packbuilder_config` reads the key into
+    /// both the delta cache size and `big_file_threshold`), so the key is set, for this handle only, in a
+    /// config file added at the application level; the user's files are not touched.
+    /// - Returns: The temporary file, to remove after the push.
+    private static func limitDeltaSearch(in repository: GitRepository) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-push-\(UUID().uuidString).config").path
+        try "[pack]\n\tdeltaCacheSize = 1048576\n".write(toFile: path, atomically: false, encoding: .utf8)
+        var config: OpaquePointer?
+        try check(git_repository_config(&config, repository.handle), "reading the repository's config")
+        defer { git_config_free(config) }
+        try check(git_config_add_file_ondisk(config, path, GIT_CONFIG_LEVEL_APP, repository.handle, 1),
+                  "setting pack options for the push")
+        return path
     }
 
     private func withRetainedContext<R>(_ context: TransferContext, _ body: () throws -> R) rethrows -> R {

@@ -371,7 +371,7 @@ extension Repository {
             if remoteTip != tip { specs.append("\(ref):\(ref)") }
             if pushNotes { specs.append("\(Self.metricsNotesRef):\(Self.metricsNotesRef)") }
             let result: (progress: TransferProgress, refused: [String: String])
-            do { result = try remote.push(specs, observer: observer) } catch let error as MgitError {
+            do { result = try remote.push(specs, from: git, observer: observer) } catch let error as MgitError {
                 throw MgitError(.external, "push to '\(remoteName)' (\(remote.pushURL)) failed; is pushing enabled on the "
                                 + "server (git daemon needs --enable=receive-pack)?", underlying: error.underlying ?? error.message)
             }
