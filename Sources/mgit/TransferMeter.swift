@@ -9,6 +9,7 @@ final class TransferMeter {
     private let interactive: Bool
     private var lastPrint = Date.distantPast
     private var printedInPlace = false
+    private var latest: TransferProgress?
 
     init(_ verb: String, json: Bool) {
         self.verb = verb
@@ -25,6 +26,7 @@ final class TransferMeter {
     }
 
     private func update(_ p: TransferProgress) {
+        latest = p
         let interval = interactive ? 0.1 : 5.0
         guard Date().timeIntervalSince(lastPrint) >= interval else { return }
         lastPrint = Date()
@@ -37,9 +39,11 @@ final class TransferMeter {
         }
     }
 
-    /// Ends the in-place line, if one was printed.
+    /// Ends the in-place line, if one was printed, with the final counts.
     func finish() {
-        if printedInPlace { FileHandle.standardError.write(Data("\n".utf8)) }
+        if printedInPlace, let latest {
+            FileHandle.standardError.write(Data("\r\(Self.describe(verb, latest))\u{1B}[K\n".utf8))
+        }
         printedInPlace = false
     }
 
