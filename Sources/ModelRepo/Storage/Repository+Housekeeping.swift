@@ -8,13 +8,14 @@ extension Repository {
     static let staleTemporaryAge: TimeInterval = 3600
 
     /// Removes temporary files that killed writers left in the object store: ``PackWriter``'s `tmp_pack_*` and
-    /// `tmp_idx_*`, and libgit2's `tmp_object_git2_*`. Git ignores them (`git fsck` only warns, "garbage found"),
+    /// `tmp_idx_*`, and libgit2's `tmp_object_git2_*` (in `objects/` or a fan-out folder). Git ignores them (`git fsck` only warns, "garbage found"),
     /// but a crashed multi-gigabyte push or commit would otherwise keep its disk space forever. Best effort:
     /// a file that cannot be removed is left for the next time.
     func sweepStaleTemporaryFiles(in gitDirectory: String? = nil, now: Date = Date()) {
         let objects = (gitDirectory ?? git.gitDirectory) + "objects"
         let fm = FileManager.default
-        var folders = [objects + "/pack"]
+        // libgit2 writes a loose object's temporary file in `objects/` itself, or in its fan-out folder.
+        var folders = [objects, objects + "/pack"]
         folders += ((try? fm.contentsOfDirectory(atPath: objects)) ?? []).filter { $0.count == 2 }.map { objects + "/" + $0 }
         for folder in folders {
             for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? []
