@@ -125,4 +125,22 @@ struct CrashScenario: CustomTestStringConvertible, Sendable {
         #expect(leftovers().isEmpty)
         #expect(!(try box.git("fsck", "--strict").stderr.contains("garbage")))
     }
+
+    /// A writer killed while holding a ref's lock file leaves it behind; git never removes one, so without
+    /// recovery every later write to that ref would say "busy" forever.
+    @Test(arguments: ["refs/heads/main.lock", "refs/notes/mgit-metrics.lock", "HEAD.lock"])
+    func aLockFileLeftByAKilledWriterIsRemovedByTheNextWriter(_ lock: String) throws {
+        let box = try Sandbox()
+        try Fixtures.write(Fixtures.checkpoint(seed: 1), to: box.dir.file("a.safetensors"))
+        #expect(try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "a").status == 0)
+        #expect(try box.mgit("metrics", "add", "HEAD", "x=0").status == 0)
+        let path = box.repo + "/.git/" + lock
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-1)], ofItemAtPath: path)
+        let write = lock.contains("notes") ? try box.mgit("metrics", "add", "HEAD", "x=1")
+                                           : try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "b")
+        #expect(write.status == 0, "\(write.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try StoreAudit.expectSound(box.repo)
+    }
 }

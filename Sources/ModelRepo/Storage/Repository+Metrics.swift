@@ -21,6 +21,7 @@ extension Repository {
     public func addMetrics(_ revision: String, _ metrics: [Metric]) throws -> CommitMetrics {
         let id = try git.resolveCommit(revision)
         try requireWritable("add metrics")
+        sweepStaleTemporaryFiles()
         let now = Date().timeIntervalSince1970
         let stamped = metrics.map { m -> Metric in var m = m; if m.time == nil { m.time = now }; return m }
         // Another writer moving the notes meanwhile costs a re-read: metrics only ever add up, so the new
