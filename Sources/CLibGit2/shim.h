@@ -9,6 +9,9 @@ static inline int mgit_opts_set_int(int option, int value) { return git_libgit2_
 static inline int mgit_opts_enable_strict_object_creation(int on) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, on);
 }
+static inline int mgit_opts_enable_strict_hash_verification(int on) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, on);
+}
 static inline int mgit_opts_enable_fsync(int on) {
     return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, on);
 }

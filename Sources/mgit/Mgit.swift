@@ -21,6 +21,7 @@ struct Mgit: AsyncParsableCommand {
             Init.self, Commit.self, Export.self, Log.self, Show.self, Diff.self,
             Branch.self, Switch.self, Tag.self,
             Metrics.self, Lineage.self, Reindex.self, Config.self,
+            Remote.self, Clone.self, Fetch.self, Push.self, Pull.self,
             Train.self, Eval.self, Rebase.self, Spec.self, Barrier.self, Merge.self, Operations.self,
             Hooks.self,
         ]

@@ -82,6 +82,7 @@ extension Repository {
     func commit(_ source: any TensorSource, _ request: CommitRequest) throws -> CommitResult {
         let start = Date()
         try requireWritable("commit")
+        sweepStaleTemporaryFiles()
         let branchName = try request.branch ?? currentBranch()
         let refName = "refs/heads/" + branchName
         guard git.isValidReferenceName(refName) else {

@@ -21,19 +21,31 @@ extension Repository {
     public func addMetrics(_ revision: String, _ metrics: [Metric]) throws -> CommitMetrics {
         let id = try git.resolveCommit(revision)
         try requireWritable("add metrics")
+        sweepStaleTemporaryFiles()
         let now = Date().timeIntervalSince1970
         let stamped = metrics.map { m -> Metric in var m = m; if m.time == nil { m.time = now }; return m }
-        let notesHead = try git.referenceTarget(Self.metricsNotesRef)
-        var note = MetricsNote(metrics: [])
-        if let notesHead, let text = try git.note(on: id, notesCommit: notesHead) {
-            note = try MetricsNote.decode(text, commit: id.hex)
+        // Another writer moving the notes meanwhile costs a re-read: metrics only ever add up, so the new
+        // note is rebuilt on top of theirs (a few attempts, then "busy, try again").
+        var attempt = 0
+        while true {
+            attempt += 1
+            let notesHead = try git.referenceTarget(Self.metricsNotesRef)
+            var note = MetricsNote(metrics: [])
+            if let notesHead, let text = try git.note(on: id, notesCommit: notesHead) {
+                note = try MetricsNote.decode(text, commit: id.hex)
+            }
+            note.metrics += stamped
+            let person = git.defaultPerson()
+            let notesCommit = try git.writeNote(try note.encoded(), on: id, parent: notesHead,
+                                                person: .init(name: person.name, email: person.email))
+            do {
+                try git.updateReference(Self.metricsNotesRef, to: notesCommit, expected: notesHead,
+                                        logMessage: "mgit metrics add")
+                break
+            } catch let error as MgitError where error.code == .busy && attempt < 5 {
+                usleep(UInt32.random(in: 10_000...80_000))
+            }
         }
-        note.metrics += stamped
-        let person = git.defaultPerson()
-        let notesCommit = try git.writeNote(try note.encoded(), on: id, parent: notesHead,
-                                            person: .init(name: person.name, email: person.email))
-        try git.updateReference(Self.metricsNotesRef, to: notesCommit, expected: notesHead,
-                                logMessage: "mgit metrics add")
         try catchUpLineage()
         return try self.metrics(id.hex)
     }

@@ -1,10 +1,11 @@
 import Foundation
 
 extension Repository {
-    /// Indexes every commit reachable from a branch or tag that the lineage database does not hold yet, and
+    /// Indexes every commit reachable from a branch, tag or remote-tracking branch that the lineage database does not hold yet, and
     /// re-reads the metrics notes if they moved. Cheap when nothing changed: one lookup per ref.
     func catchUpLineage() throws {
         let refs = try git.references(matching: "refs/heads/*") + (try git.references(matching: "refs/tags/*"))
+            + (try git.references(matching: "refs/remotes/*"))
         let heads = Array(Set(refs.map(\.target.hex)))
         var known = try lineage.knownCommits(heads)
         var pending: [GitOID] = heads.filter { !known.contains($0) }.compactMap { GitOID(hex: $0) }
@@ -21,7 +22,8 @@ extension Repository {
         try lineage.index(found.reversed())
 
         let notesHead = try git.referenceTarget(Self.metricsNotesRef)?.hex ?? ""
-        if try lineage.indexedNotesCommit() != notesHead {
+        // Notes fetched before the commits they annotate are read once those commits arrive.
+        if try lineage.indexedNotesCommit() != notesHead || (!found.isEmpty && !notesHead.isEmpty) {
             try lineage.replaceNoteMetrics(try readAllNoteMetrics(), notesCommit: notesHead)
         }
     }

@@ -1,0 +1,146 @@
+import Foundation
+import ModelRepo
+import Testing
+
+/// A command to kill at random moments: how to set up each attempt and what to run.
+///
+/// To cover another writing command (rebase, merge), add a scenario: `prepare` makes whatever the attempt
+/// needs (fresh inputs, so that the command really writes) and returns the arguments to run and kill.
+struct CrashScenario: CustomTestStringConvertible, Sendable {
+    var name: String
+    /// How many runs must be killed while still running (runs that finish before their kill don't count).
+    var kills: Int
+    /// The repository the command writes to, besides the sandbox's own (a push's remote), to audit too.
+    var remote: Bool = false
+    var prepare: @Sendable (_ box: Sandbox, _ attempt: Int) throws -> [String]
+
+    var testDescription: String { name }
+
+    /// A checkpoint of random bytes (8–12 MB in two tensors) that no earlier attempt stored, so every
+    /// commit writes a pack, and a kill can land in the middle of it.
+    static func freshCheckpoint(_ box: Sandbox, _ attempt: Int) throws -> String {
+        let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+        defer { try? random.close() }
+        let total = Int.random(in: 8...12) << 20
+        let first = Int.random(in: total / 4...total / 2) & ~3
+        var checkpoint = Checkpoint(metadata: ["attempt": "\(attempt)"])
+        checkpoint["a"] = Tensor(dtype: .u8, shape: [first], bytes: Array(random.readData(ofLength: first)))
+        checkpoint["b"] = Tensor(dtype: .u8, shape: [total - first], bytes: Array(random.readData(ofLength: total - first)))
+        let path = box.dir.file("crash-\(attempt).safetensors")
+        try Fixtures.write(checkpoint, to: path)
+        return path
+    }
+
+    static let commit = CrashScenario(name: "commit", kills: 44) { box, attempt in
+        // Alternate between the current branch and others, so a kill can hit HEAD's index update too.
+        let branch = attempt % 3 == 0 ? "main" : "b\(attempt % 4)"
+        return ["commit", try freshCheckpoint(box, attempt), "-m", "attempt \(attempt)", "--branch", branch]
+    }
+
+    static let push = CrashScenario(name: "push", kills: 8, remote: true) { box, attempt in
+        let made = try box.mgit("commit", try freshCheckpoint(box, attempt), "-m", "to push \(attempt)")
+        #expect(made.status == 0, "\(made.stderr)")
+        if attempt % 2 == 0 {
+            #expect(try box.mgit("metrics", "add", "HEAD", "attempt=\(attempt)").status == 0)
+        }
+        return ["push", "origin", "main"]
+    }
+}
+
+/// mgit killed with SIGKILL at random moments leaves a sound repository, and the same command run again
+/// succeeds.
+@Suite(.serialized) struct CrashTests {
+    @Test(arguments: [CrashScenario.commit, CrashScenario.push])
+    func killedAtRandomMomentsLeavesASoundRepository(_ scenario: CrashScenario) throws {
+        let box = try Sandbox()
+        try Fixtures.write(Fixtures.checkpoint(seed: 1), to: box.dir.file("base.safetensors"))
+        #expect(try box.mgit("commit", box.dir.file("base.safetensors"), "-m", "base").status == 0)
+        let remote = box.dir.file("remote.git")
+        if scenario.remote {
+            #expect(try box.git("init", "-q", "--bare", "-b", "main", remote, in: box.dir.path).status == 0)
+            #expect(try box.mgit("remote", "add", "origin", remote).status == 0)
+            #expect(try box.mgit("push").status == 0)
+        }
+
+        // How long one uninterrupted run takes: kills are spread over that time, so most land mid-command.
+        let probe = try scenario.prepare(box, -1)
+        let started = Date()
+        #expect(try MgitProcess.run(MgitProcess.binary, probe, in: box.repo).status == 0)
+        var span = max(Date().timeIntervalSince(started), 0.05)
+
+        var interrupted = 0
+        var attempt = 0
+        while interrupted < scenario.kills && attempt < 3 * scenario.kills {
+            defer { attempt += 1 }
+            let arguments = try scenario.prepare(box, attempt)
+            let running = try RunningCommand.start(arguments, in: box.repo)
+            usleep(UInt32(Double.random(in: 0...(span * 1.1)) * 1_000_000))
+            if running.process.isRunning {
+                kill(running.process.processIdentifier, SIGKILL)
+                interrupted += 1
+                span *= 1.05
+            } else {
+                // The machine got faster than the probe (other tests finished): aim earlier.
+                span *= 0.8
+            }
+            let killed = running.finish()
+            #expect(killed.status == 0 || killed.status == 9 || running.process.terminationReason == .uncaughtSignal,
+                    "attempt \(attempt): \(killed.stderr)")
+
+            // Every ref still names a complete commit, and the command goes through when run again.
+            let refs = try box.git("for-each-ref", "--format=%(refname)").stdout.split(separator: "\n")
+            for ref in refs {
+                let walk = try box.git("rev-list", "--objects", "--missing=print", String(ref))
+                #expect(walk.status == 0 && !walk.stdout.contains("\n?"), "attempt \(attempt), \(ref): \(walk.stderr)")
+            }
+            let again = try MgitProcess.run(MgitProcess.binary, arguments, in: box.repo)
+            #expect(again.status == 0, "attempt \(attempt), rerun: \(again.stderr)")
+        }
+        print("\(scenario.name): \(interrupted) of \(attempt) runs killed mid-command")
+        #expect(interrupted == scenario.kills, "only \(interrupted) of \(attempt) kills hit a running command")
+
+        try StoreAudit.expectSound(box.repo)
+        if scenario.remote {
+            let fsck = try box.git("fsck", "--strict", in: remote)
+            #expect(fsck.status == 0, "\(fsck.stderr)")
+            #expect(try box.git("rev-parse", "main", in: remote).stdout == (try box.git("rev-parse", "main").stdout))
+        }
+        // The database holds exactly the commits git can reach (after the catch-up any command does).
+        #expect(try box.mgit("branch").status == 0)
+        let reachable = Set(try box.git("rev-list", "--all").stdout.split(separator: "\n").map(String.init))
+        let notesHistory = Set(try box.git("rev-list", "refs/notes/mgit-metrics").stdout.split(separator: "\n").map(String.init))
+        #expect(try StoreAudit.indexedCommits(box.repo) == reachable.subtracting(notesHistory))
+
+        // Leftovers of killed writers go once they are old: the next write sweeps them.
+        let objects = box.repo + "/.git/objects"
+        func leftovers() -> [String] {
+            (FileManager.default.enumerator(atPath: objects)?.allObjects as? [String] ?? [])
+                .filter { ($0 as NSString).lastPathComponent.hasPrefix("tmp_") }
+        }
+        let old = Date().addingTimeInterval(-2 * 3600)
+        for name in leftovers() {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: objects + "/" + name)
+        }
+        #expect(try box.mgit("commit", box.dir.file("base.safetensors"), "-m", "sweep", "--branch", "sweep").status == 0)
+        #expect(leftovers().isEmpty)
+        #expect(!(try box.git("fsck", "--strict").stderr.contains("garbage")))
+    }
+
+    /// A writer killed while holding a ref's lock file leaves it behind; git never removes one, so without
+    /// recovery every later write to that ref would say "busy" forever.
+    @Test(arguments: ["refs/heads/main.lock", "refs/notes/mgit-metrics.lock", "HEAD.lock"])
+    func aLockFileLeftByAKilledWriterIsRemovedByTheNextWriter(_ lock: String) throws {
+        let box = try Sandbox()
+        try Fixtures.write(Fixtures.checkpoint(seed: 1), to: box.dir.file("a.safetensors"))
+        #expect(try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "a").status == 0)
+        #expect(try box.mgit("metrics", "add", "HEAD", "x=0").status == 0)
+        let path = box.repo + "/.git/" + lock
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-1)], ofItemAtPath: path)
+        let write = lock.contains("notes") ? try box.mgit("metrics", "add", "HEAD", "x=1")
+                                           : try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "b")
+        #expect(write.status == 0, "\(write.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try StoreAudit.expectSound(box.repo)
+    }
+}
