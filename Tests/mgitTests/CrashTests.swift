@@ -37,6 +37,38 @@ struct CrashScenario: CustomTestStringConvertible, Sendable {
         return ["commit", try freshCheckpoint(box, attempt), "-m", "attempt \(attempt)", "--branch", branch]
     }
 
+    /// A random 784-512-512-10 MLP (about 3 MB), different for every `seed`.
+    static func freshMLP(_ box: Sandbox, branch: String, seed: UInt64) throws {
+        var g = SeededGenerator(seed: seed)
+        var checkpoint = Checkpoint()
+        let widths = [784, 512, 512, 10]
+        for k in 1..<widths.count {
+            let n = widths[k] * widths[k - 1]
+            checkpoint["fc\(k).weight"] = Tensor(shape: [widths[k], widths[k - 1]],
+                                                 floats: (0..<n).map { _ in Float(g.nextGaussian() * 0.05) })
+            checkpoint["fc\(k).bias"] = Tensor(shape: [widths[k]], floats: (0..<widths[k]).map { _ in Float(g.nextGaussian() * 0.05) })
+        }
+        let path = box.dir.file("mlp-\(seed).safetensors")
+        try Fixtures.write(checkpoint, to: path)
+        let made = try box.mgit("commit", path, "-m", "mlp \(seed)", "--branch", branch)
+        #expect(made.status == 0, "\(made.stderr)")
+    }
+
+    static let rebase = CrashScenario(name: "rebase", kills: 6) { box, attempt in
+        if try box.git("rev-parse", "--verify", "-q", "refs/heads/basin").status != 0 {
+            try freshMLP(box, branch: "basin", seed: 1_000_000)
+        }
+        let branch = "rb\(abs(attempt) % 3)"
+        try freshMLP(box, branch: branch, seed: UInt64(attempt + 10))
+        return ["rebase", branch, "--onto", "basin"]
+    }
+
+    static let merge = CrashScenario(name: "merge", kills: 6) { box, attempt in
+        try freshMLP(box, branch: "ma", seed: UInt64(2 * attempt + 100))
+        try freshMLP(box, branch: "mb", seed: UInt64(2 * attempt + 101))
+        return ["merge", "ma", "mb", "--samples", "200", "--points", "3"]
+    }
+
     static let push = CrashScenario(name: "push", kills: 8, remote: true) { box, attempt in
         let made = try box.mgit("commit", try freshCheckpoint(box, attempt), "-m", "to push \(attempt)")
         #expect(made.status == 0, "\(made.stderr)")
@@ -50,7 +82,7 @@ struct CrashScenario: CustomTestStringConvertible, Sendable {
 /// mgit killed with SIGKILL at random moments leaves a sound repository, and the same command run again
 /// succeeds.
 @Suite(.serialized) struct CrashTests {
-    @Test(arguments: [CrashScenario.commit, CrashScenario.push])
+    @Test(arguments: [CrashScenario.commit, CrashScenario.push, CrashScenario.rebase, CrashScenario.merge])
     func killedAtRandomMomentsLeavesASoundRepository(_ scenario: CrashScenario) throws {
         let box = try Sandbox()
         try Fixtures.write(Fixtures.checkpoint(seed: 1), to: box.dir.file("base.safetensors"))

@@ -11,7 +11,7 @@ enum Transport: String, CaseIterable, CustomTestStringConvertible {
 /// A shared bare repository (reached by path, file:// or a real git daemon) and two clones, teamA and teamB.
 ///
 /// Tests build on ``exchange()``: both teams have committed, added metrics, pushed and pulled each other's
-/// branch. (When `mgit merge` exists, a test continues from there: teamA merges teamB and pushes.)
+/// branch. ``teamsMergeThroughTheRemoteAndSeeTheSameLineage`` goes on to a merge with trained models.
 final class TwoTeams {
     let dir: TemporaryDirectory
     let daemon: GitDaemon?
@@ -46,7 +46,12 @@ final class TwoTeams {
     /// Runs mgit and fails the test with its stderr unless it exits 0.
     @discardableResult
     func ok(_ args: String..., in directory: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
-        let r = try MgitProcess.run(MgitProcess.binary, args, in: directory)
+        try ok(args, in: directory, sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    func ok(_ args: [String], in directory: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
+        let r = try MgitProcess.run(MgitProcess.binary, args, in: directory, environment: ["OPENBLAS_NUM_THREADS": "1"])
         #expect(r.status == 0, "mgit \(args.joined(separator: " ")): \(r.stderr)", sourceLocation: sourceLocation)
         return r
     }
@@ -97,6 +102,44 @@ final class TwoTeams {
 }
 
 @Suite(.serialized) struct RemoteTests {
+    /// Two teams train apart, push, pull each other's branch; teamA merges (aligned), pushes, teamB pulls: the
+    /// merge's lineage and metrics are the same on both sides, through a real git daemon.
+    @Test(arguments: [Transport.gitDaemon, .path])
+    func teamsMergeThroughTheRemoteAndSeeTheSameLineage(_ transport: Transport) throws {
+        let teams = try TwoTeams(transport)
+        let train = ["--hidden", "24", "--subset", "first:1000", "--test-data", "none"]
+        let seed = teams.dir.file("seed")
+        try teams.ok("init", seed, in: teams.dir.path)
+        try teams.ok(["train"] + train + ["--seed", "1", "-m", "base"], in: seed)
+        try teams.ok("remote", "add", "origin", teams.url, in: seed)
+        try teams.ok("push", in: seed)
+        try teams.ok("clone", teams.url, teams.teamA, in: teams.dir.path)
+        try teams.ok("clone", teams.url, teams.teamB, in: teams.dir.path)
+        try teams.ok(["train"] + train + ["--seed", "2", "--branch", "teamA", "-m", "team A"], in: teams.teamA)
+        try teams.ok("push", "origin", "teamA", in: teams.teamA)
+        try teams.ok(["train"] + train + ["--seed", "3", "--branch", "teamB", "-m", "team B"], in: teams.teamB)
+        try teams.ok("push", "origin", "teamB", in: teams.teamB)
+
+        try teams.ok("pull", "origin", "teamB", in: teams.teamA)
+        let merged = try teams.ok("merge", "teamA", "teamB", "--samples", "300", "--points", "3", "--json", in: teams.teamA)
+        let commit = try #require(try merged.json() as? [String: Any])["commit"] as? String
+        try teams.ok("push", "origin", "teamA", in: teams.teamA)
+        try teams.ok("pull", "origin", "teamA", in: teams.teamB)
+
+        #expect(try teams.git("rev-parse", "teamA", in: teams.teamB).stdout.hasPrefix(commit ?? "-"))
+        let onA = try teams.ok("lineage", "teamA", "--json", in: teams.teamA).stdout
+        let onB = try teams.ok("lineage", "teamA", "--json", in: teams.teamB).stdout
+        #expect(onA == onB)
+        let nodes = try #require(try JSONSerialization.jsonObject(with: Data(onB.utf8)) as? [[String: Any]])
+        #expect(nodes.first?["operation"] as? String == "merge")
+        #expect(nodes.contains { $0["operation"] as? String == "rebase" })
+        #expect(try teams.ok("metrics", "teamA", "--json", in: teams.teamA).stdout
+                == (try teams.ok("metrics", "teamA", "--json", in: teams.teamB).stdout))
+        for repo in [teams.serverPath, teams.teamA, teams.teamB] {
+            #expect(try teams.git("fsck", "--strict", in: repo).status == 0, "\(repo)")
+        }
+    }
+
     @Test(arguments: Transport.allCases)
     func twoTeamsSeeTheSameLineageAndMetrics(_ transport: Transport) throws {
         let teams = try TwoTeams(transport)
