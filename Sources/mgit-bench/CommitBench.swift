@@ -36,18 +36,18 @@ struct CommitBench: ParsableCommand {
         let perTensor = mib * 1024 * 1024 / tensors / 4
         let first = dir + "/first.safetensors", second = dir + "/second.safetensors"
         print("writing \(tensors) tensors × \(perTensor) float32 (\(mib) MiB) ...")
-        try writeCheckpoint(first, tensors: tensors, elements: perTensor, changed: nil)
-        try writeCheckpoint(second, tensors: tensors, elements: perTensor, changed: tensors / 2)
+        try BenchCheckpoint.write(first, tensors: tensors, elements: perTensor, changed: nil, label: "commit")
+        try BenchCheckpoint.write(second, tensors: tensors, elements: perTensor, changed: tensors / 2, label: "commit")
         let fileBytes = Double((try fm.attributesOfItem(atPath: first)[.size] as? Int) ?? 0)
 
         let repo = dir + "/repo"
         guard try MeasuredProcess.run([mgit, "init", repo], in: dir).status == 0 else { throw BenchError("mgit init failed") }
         // Warm the page cache for both tools alike: the file was just written, so it is already there.
-        let objects0 = try directoryBytes(repo + "/.git/objects")
+        let objects0 = BenchCheckpoint.directoryBytes(repo + "/.git/objects")
         let c1 = try MeasuredProcess.run([mgit, "commit", first, "-m", "first"], in: repo)
-        let objects1 = try directoryBytes(repo + "/.git/objects")
+        let objects1 = BenchCheckpoint.directoryBytes(repo + "/.git/objects")
         let c2 = try MeasuredProcess.run([mgit, "commit", second, "-m", "second"], in: repo)
-        let objects2 = try directoryBytes(repo + "/.git/objects")
+        let objects2 = BenchCheckpoint.directoryBytes(repo + "/.git/objects")
         guard c1.status == 0, c2.status == 0 else { throw BenchError("mgit commit failed") }
         let fsck = try MeasuredProcess.run(["/usr/bin/git", "fsck", "--strict"], in: repo)
 
@@ -59,11 +59,11 @@ struct CommitBench: ParsableCommand {
             let plain = dir + "/plain"
             _ = try MeasuredProcess.run(["/usr/bin/git", "init", "-q", plain], in: dir)
             try fm.copyItem(atPath: first, toPath: plain + "/model.safetensors")
-            let p0 = try directoryBytes(plain + "/.git/objects")
+            let p0 = BenchCheckpoint.directoryBytes(plain + "/.git/objects")
             let add = try MeasuredProcess.run(["/usr/bin/git", "add", "model.safetensors"], in: plain)
             let commit = try MeasuredProcess.run(["/usr/bin/git", "-c", "user.name=b", "-c", "user.email=b@b",
                                                   "commit", "-q", "-m", "x"], in: plain)
-            let p1 = try directoryBytes(plain + "/.git/objects")
+            let p1 = BenchCheckpoint.directoryBytes(plain + "/.git/objects")
             let both = MeasuredProcess(status: add.status | commit.status, seconds: add.seconds + commit.seconds,
                                        peakBytes: max(add.peakBytes, commit.peakBytes))
             row("git", "add && commit", both, fileBytes, p1 - p0)
@@ -76,32 +76,5 @@ struct CommitBench: ParsableCommand {
         print(String(format: "%@ %@ %7.2f %8.1f %7.0f MB %10.1f MB", tool.padding(toLength: 11, withPad: " ", startingAt: 0),
                      what.padding(toLength: 16, withPad: " ", startingAt: 0), p.seconds, bytes / p.seconds / 1e6,
                      Double(p.peakBytes) / 1e6, Double(added) / 1e6))
-    }
-
-    /// Random float32 tensors `t0`...; `changed` is given different values than in the file without it.
-    private func writeCheckpoint(_ path: String, tensors: Int, elements: Int, changed: Int?) throws {
-        let entries = (0..<tensors).map { TensorEntry(name: "layers.\($0).weight", dtype: .f32, shape: [elements]) }
-        let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: ["bench": "commit"])
-        var buffer = [Float](repeating: 0, count: elements)
-        for t in 0..<tensors {
-            var state = UInt64(t + 1) &* 0x9E37_79B9_7F4A_7C15 &+ (t == changed ? 12345 : 0)
-            buffer.withUnsafeMutableBufferPointer { out in
-                for i in 0..<elements {
-                    state ^= state << 13; state ^= state >> 7; state ^= state << 17
-                    out[i] = Float(bitPattern: 0x3F80_0000 | UInt32(truncatingIfNeeded: state >> 41)) - 1.5
-                }
-            }
-            try buffer.withUnsafeBytes { try writer.append($0) }
-        }
-        try writer.finish()
-    }
-
-    private func directoryBytes(_ path: String) throws -> Int {
-        guard let e = FileManager.default.enumerator(atPath: path) else { return 0 }
-        var total = 0
-        while let f = e.nextObject() as? String {
-            total += (try? FileManager.default.attributesOfItem(atPath: path + "/" + f)[.size] as? Int) ?? 0
-        }
-        return total
     }
 }

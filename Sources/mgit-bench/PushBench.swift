@@ -42,8 +42,8 @@ struct PushBench: ParsableCommand {
         let perTensor = mib * 1024 * 1024 / tensors / 4
         let first = dir + "/first.safetensors", second = dir + "/second.safetensors"
         print("writing \(tensors) tensors × \(perTensor) float32 (\(mib) MiB) ...")
-        try writeCheckpoint(first, tensors: tensors, elements: perTensor, changed: nil)
-        try writeCheckpoint(second, tensors: tensors, elements: perTensor, changed: tensors / 2)
+        try BenchCheckpoint.write(first, tensors: tensors, elements: perTensor, changed: nil, label: "push")
+        try BenchCheckpoint.write(second, tensors: tensors, elements: perTensor, changed: tensors / 2, label: "push")
         let tensorBytes = Double(tensors * perTensor * 4)
 
         let repo = dir + "/repo", remote = dir + "/remote.git", plain = dir + "/plain.git"
@@ -85,7 +85,7 @@ struct PushBench: ParsableCommand {
         try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
         let file = dir + "/net.safetensors"
         let perTensor = daemonMib * 1024 * 1024 / tensors / 4
-        try writeCheckpoint(file, tensors: tensors, elements: perTensor, changed: nil)
+        try BenchCheckpoint.write(file, tensors: tensors, elements: perTensor, changed: nil, label: "push")
         _ = try MeasuredProcess.run(["/usr/bin/git", "init", "-q", "--bare", "-b", "main", served + "/net.git"], in: dir)
         _ = try MeasuredProcess.run([mgit, "init", repo], in: dir)
         _ = try MeasuredProcess.run([mgit, "commit", file, "-m", "net"], in: repo)
@@ -121,23 +121,5 @@ struct PushBench: ParsableCommand {
         print(String(format: "%@ %@ %7.2f %8.1f %7.0f MB", tool.padding(toLength: 6, withPad: " ", startingAt: 0),
                      what.padding(toLength: 24, withPad: " ", startingAt: 0), p.seconds, bytes / p.seconds / 1e6,
                      Double(p.peakBytes) / 1e6))
-    }
-
-    /// Random float32 tensors; `changed` gets other values than in the file without it.
-    private func writeCheckpoint(_ path: String, tensors: Int, elements: Int, changed: Int?) throws {
-        let entries = (0..<tensors).map { TensorEntry(name: "layers.\($0).weight", dtype: .f32, shape: [elements]) }
-        let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: ["bench": "push"])
-        var buffer = [Float](repeating: 0, count: elements)
-        for t in 0..<tensors {
-            var state = UInt64(t + 1) &* 0x9E37_79B9_7F4A_7C15 &+ (t == changed ? 12345 : 0)
-            buffer.withUnsafeMutableBufferPointer { out in
-                for i in 0..<elements {
-                    state ^= state << 13; state ^= state >> 7; state ^= state << 17
-                    out[i] = Float(bitPattern: 0x3F80_0000 | UInt32(truncatingIfNeeded: state >> 41)) - 1.5
-                }
-            }
-            try buffer.withUnsafeBytes { try writer.append($0) }
-        }
-        try writer.finish()
     }
 }
