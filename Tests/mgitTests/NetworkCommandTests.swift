@@ -103,7 +103,7 @@ import Testing
         #expect(r.status != 0)
         #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains("fc1.weight") && r.stderr.contains("shape"), "\(r.stderr)")
         let spec = box.dir.file("spec.json")
-        FileManager.default.createFile(atPath: spec, contents: Data(try box.mgit("spec", "b").stdout.replacingOccurrences(of: "fc2", with: "fc9").utf8))
+        _ = FileManager.default.createFile(atPath: spec, contents: Data(try box.mgit("spec", "b").stdout.replacingOccurrences(of: "fc2", with: "fc9").utf8))
         let bad = try box.mgit("rebase", "b", "--onto", "b~0", "--spec", spec)
         #expect(bad.status != 0 && bad.stderr.contains("fc9"), "\(bad.stderr)")
         let unknown = try box.mgit("rebase", "nosuch", "--onto", "a")

@@ -28,7 +28,7 @@ enum GitObjectKind: Sendable {
 /// What copying objects between two repositories needs beyond ``GitRepository``'s own calls.
 extension GitRepository {
     /// The kind of an object, or nil when the store lacks it.
-    func objectKind(_ id: GitOID) -> GitObjectKind? {
+    func objectKind(_ id: ObjectID) -> GitObjectKind? {
         var size = 0
         var type = GIT_OBJECT_INVALID
         guard id.withGit({ git_odb_read_header(&size, &type, odb, $0) }) == 0 else { return nil }
@@ -36,7 +36,7 @@ extension GitRepository {
     }
 
     /// Reads a small object (tree, commit, tag) whole.
-    func rawObject(_ id: GitOID) throws -> (kind: GitObjectKind, bytes: [UInt8]) {
+    func rawObject(_ id: ObjectID) throws -> (kind: GitObjectKind, bytes: [UInt8]) {
         var object: OpaquePointer?
         try check(id.withGit { git_odb_read(&object, odb, $0) }, "reading object \(id)", code: .corrupt)
         defer { git_odb_object_free(object) }
@@ -48,37 +48,37 @@ extension GitRepository {
     }
 
     /// Writes an object as a loose object and returns its id (checked by the caller against the expected one).
-    func writeRawObject(_ kind: GitObjectKind, _ bytes: [UInt8]) throws -> GitOID {
+    func writeRawObject(_ kind: GitObjectKind, _ bytes: [UInt8]) throws -> ObjectID {
         var oid = git_oid()
         try bytes.withUnsafeBytes { raw in
             try check(git_odb_write(&oid, odb, raw.baseAddress, raw.count, kind.git), "writing an object")
         }
-        return GitOID(oid)
+        return ObjectID(oid)
     }
 
     /// Whether `commit` has `ancestor` in its history (a commit is not its own descendant).
-    func isDescendant(_ commit: GitOID, of ancestor: GitOID) throws -> Bool {
+    func isDescendant(_ commit: ObjectID, of ancestor: ObjectID) throws -> Bool {
         let rc = commit.withGit { c in ancestor.withGit { a in git_graph_descendant_of(handle, c, a) } }
         try check(rc, "comparing the histories of \(commit) and \(ancestor)")
         return rc == 1
     }
 
     /// Commits reachable from `tip` but not from `base`, newest first (`git rev-list base..tip`).
-    func commitsBetween(_ base: GitOID, _ tip: GitOID) throws -> [GitOID] {
+    func commitsBetween(_ base: ObjectID, _ tip: ObjectID) throws -> [ObjectID] {
         var walk: OpaquePointer?
         try check(git_revwalk_new(&walk, handle), "walking history")
         defer { git_revwalk_free(walk) }
         git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue)
         try check(tip.withGit { git_revwalk_push(walk, $0) }, "walking history from \(tip)")
         try check(base.withGit { git_revwalk_hide(walk, $0) }, "walking history from \(base)")
-        var out: [GitOID] = []
+        var out: [ObjectID] = []
         var oid = git_oid()
-        while git_revwalk_next(&oid, walk) == 0 { out.append(GitOID(oid)) }
+        while git_revwalk_next(&oid, walk) == 0 { out.append(ObjectID(oid)) }
         return out
     }
 
     /// Every note in the notes history whose head is `notesCommit`: annotated commit → note blob.
-    func notes(in notesCommit: GitOID) throws -> [GitOID: GitOID] {
+    func notes(in notesCommit: ObjectID) throws -> [ObjectID: ObjectID] {
         var commit: OpaquePointer?
         try check(notesCommit.withGit { git_commit_lookup(&commit, handle, $0) }, "reading notes commit \(notesCommit)")
         defer { git_commit_free(commit) }
@@ -87,10 +87,10 @@ extension GitRepository {
         if rc == GIT_ENOTFOUND.rawValue { return [:] }
         try check(rc, "listing the notes of \(notesCommit)")
         defer { git_note_iterator_free(iterator) }
-        var out: [GitOID: GitOID] = [:]
+        var out: [ObjectID: ObjectID] = [:]
         var noteID = git_oid(), annotated = git_oid()
         while git_note_next(&noteID, &annotated, iterator) == 0 {
-            out[GitOID(annotated)] = GitOID(noteID)
+            out[ObjectID(annotated)] = ObjectID(noteID)
         }
         return out
     }

@@ -55,7 +55,7 @@ final class GitRemote {
     /// The references the remote advertises, with what they point to (tags not peeled).
     ///
     /// Connects for fetching (git-upload-pack), which every server allows, even one that refuses pushes.
-    func advertisedReferences() throws -> (refs: [String: GitOID], defaultBranch: String?) {
+    func advertisedReferences() throws -> (refs: [String: ObjectID], defaultBranch: String?) {
         let context = TransferContext(observer: nil)
         var callbacks = context.callbacks()
         try withRetainedContext(context) {
@@ -66,10 +66,10 @@ final class GitRemote {
         var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
         var count = 0
         try check(git_remote_ls(&heads, &count, handle), "listing the references of '\(url)'")
-        var refs: [String: GitOID] = [:]
+        var refs: [String: ObjectID] = [:]
         for i in 0..<count {
             guard let head = heads?[i]?.pointee else { continue }
-            refs[String(cString: head.name)] = GitOID(head.oid)
+            refs[String(cString: head.name)] = ObjectID(head.oid)
         }
         var buf = git_buf()
         var defaultBranch: String?

@@ -62,12 +62,12 @@ final class GitRepository {
         try check(git_odb_refresh(odbHandle), "rescanning the object database")
     }
 
-    func contains(_ id: GitOID) -> Bool {
+    func contains(_ id: ObjectID) -> Bool {
         id.withGit { git_odb_exists(odbHandle, $0) } == 1
     }
 
     /// Reads an object's bytes and lends them to `body`; memory holds this one object.
-    func withObject<R>(_ id: GitOID, _ what: @autoclosure () -> String,
+    func withObject<R>(_ id: ObjectID, _ what: @autoclosure () -> String,
                        _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         var object: OpaquePointer?
         try check(id.withGit { git_odb_read(&object, odbHandle, $0) }, "reading \(what()) (object \(id))", code: .corrupt)
@@ -78,7 +78,7 @@ final class GitRepository {
     }
 
     /// The size and type of an object without reading it.
-    func objectHeader(_ id: GitOID) -> (size: Int, isBlob: Bool)? {
+    func objectHeader(_ id: ObjectID) -> (size: Int, isBlob: Bool)? {
         var size = 0
         var type = GIT_OBJECT_INVALID
         guard id.withGit({ git_odb_read_header(&size, &type, odbHandle, $0) }) == 0 else { return nil }
@@ -86,25 +86,25 @@ final class GitRepository {
     }
 
     /// Writes a small blob as a loose object (manifests, descriptions): big tensors go through ``PackWriter``.
-    func writeBlob(_ bytes: UnsafeRawBufferPointer) throws -> GitOID {
+    func writeBlob(_ bytes: UnsafeRawBufferPointer) throws -> ObjectID {
         var oid = git_oid()
         try check(git_odb_write(&oid, odbHandle, bytes.baseAddress, bytes.count, GIT_OBJECT_BLOB), "writing a blob")
-        return GitOID(oid)
+        return ObjectID(oid)
     }
 
-    func writeBlob(_ bytes: [UInt8]) throws -> GitOID {
+    func writeBlob(_ bytes: [UInt8]) throws -> ObjectID {
         try bytes.withUnsafeBytes { try writeBlob($0) }
     }
 
     /// A tree entry to write: a file (blob) or a folder (tree).
     struct TreeEntry {
         var name: String
-        var id: GitOID
+        var id: ObjectID
         var isTree: Bool
     }
 
     /// Writes one tree object from its entries (libgit2 sorts them as git requires).
-    func writeTree(_ entries: [TreeEntry]) throws -> GitOID {
+    func writeTree(_ entries: [TreeEntry]) throws -> ObjectID {
         var builder: OpaquePointer?
         try check(git_treebuilder_new(&builder, handle, nil), "starting a tree")
         defer { git_treebuilder_free(builder) }
@@ -115,27 +115,27 @@ final class GitRepository {
         }
         var oid = git_oid()
         try check(git_treebuilder_write(&oid, builder), "writing a tree")
-        return GitOID(oid)
+        return ObjectID(oid)
     }
 
     /// The entries of a tree object.
-    func treeEntries(_ tree: GitOID) throws -> [TreeEntry] {
+    func treeEntries(_ tree: ObjectID) throws -> [TreeEntry] {
         var object: OpaquePointer?
         try check(tree.withGit { git_tree_lookup(&object, handle, $0) }, "reading tree \(tree)", code: .corrupt)
         defer { git_tree_free(object) }
         return (0..<git_tree_entrycount(object)).map { i in
             let entry = git_tree_entry_byindex(object, i)
             return TreeEntry(name: String(cString: git_tree_entry_name(entry)),
-                             id: GitOID(git_tree_entry_id(entry).pointee),
+                             id: ObjectID(git_tree_entry_id(entry).pointee),
                              isTree: git_tree_entry_type(entry) == GIT_OBJECT_TREE)
         }
     }
 
     /// A commit object read back.
     struct CommitObject {
-        var id: GitOID
-        var tree: GitOID
-        var parents: [GitOID]
+        var id: ObjectID
+        var tree: ObjectID
+        var parents: [ObjectID]
         var message: String
         var authorName: String
         var authorEmail: String
@@ -144,15 +144,15 @@ final class GitRepository {
         var timeOffsetMinutes: Int32
     }
 
-    func commit(_ id: GitOID) throws -> CommitObject {
+    func commit(_ id: ObjectID) throws -> CommitObject {
         var commit: OpaquePointer?
         try check(id.withGit { git_commit_lookup(&commit, handle, $0) }, "reading commit \(id)", code: .notFound)
         defer { git_commit_free(commit) }
         let author = git_commit_author(commit)!.pointee
         return CommitObject(
             id: id,
-            tree: GitOID(git_commit_tree_id(commit).pointee),
-            parents: (0..<git_commit_parentcount(commit)).map { GitOID(git_commit_parent_id(commit, $0).pointee) },
+            tree: ObjectID(git_commit_tree_id(commit).pointee),
+            parents: (0..<git_commit_parentcount(commit)).map { ObjectID(git_commit_parent_id(commit, $0).pointee) },
             message: git_commit_message(commit).map { String(cString: $0) } ?? "",
             authorName: String(cString: author.name),
             authorEmail: String(cString: author.email),
@@ -188,7 +188,7 @@ final class GitRepository {
     }
 
     /// Writes a commit object; no reference moves (see ``updateReference``).
-    func writeCommit(tree: GitOID, parents: [GitOID], message: String, author: Person, committer: Person) throws -> GitOID {
+    func writeCommit(tree: ObjectID, parents: [ObjectID], message: String, author: Person, committer: Person) throws -> ObjectID {
         var treeObject: OpaquePointer?
         try check(tree.withGit { git_tree_lookup(&treeObject, handle, $0) }, "reading tree \(tree)")
         defer { git_tree_free(treeObject) }
@@ -208,25 +208,25 @@ final class GitRepository {
                 }
             }
         }
-        return GitOID(oid)
+        return ObjectID(oid)
     }
 
     // MARK: References
 
     /// The commit a reference points to (peeling tags), or nil when it does not exist.
-    func referenceTarget(_ name: String) throws -> GitOID? {
+    func referenceTarget(_ name: String) throws -> ObjectID? {
         var oid = git_oid()
         let rc = git_reference_name_to_id(&oid, handle, name)
         if rc == GIT_ENOTFOUND.rawValue { return nil }
         try check(rc, "reading reference '\(name)'")
-        return GitOID(oid)
+        return ObjectID(oid)
     }
 
     /// Moves (or creates) `name` to `target` only if it still points to `expected` (nil: must not exist yet).
     ///
     /// This compare-and-swap is the commit point of every mgit write: objects written before it are unreachable
     /// until it succeeds, so a crash or a concurrent writer never leaves a ref to a half-written commit.
-    func updateReference(_ name: String, to target: GitOID, expected: GitOID?, logMessage: String) throws {
+    func updateReference(_ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String) throws {
         var ref: OpaquePointer?
         let rc: Int32 = target.withGit { t in
             if let expected {
@@ -250,18 +250,18 @@ final class GitRepository {
     }
 
     /// All references whose names match a glob (`refs/heads/*`), with the commits they point to (tags peeled).
-    func references(matching glob: String) throws -> [(name: String, target: GitOID)] {
+    func references(matching glob: String) throws -> [(name: String, target: ObjectID)] {
         var iterator: OpaquePointer?
         try check(git_reference_iterator_glob_new(&iterator, handle, glob), "listing references")
         defer { git_reference_iterator_free(iterator) }
-        var out: [(String, GitOID)] = []
+        var out: [(String, ObjectID)] = []
         var ref: OpaquePointer?
         while git_reference_next(&ref, iterator) == 0 {
             defer { git_reference_free(ref) }
             let name = String(cString: git_reference_name(ref))
             var peeled: OpaquePointer?
             if git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0 {
-                out.append((name, GitOID(git_object_id(peeled).pointee)))
+                out.append((name, ObjectID(git_object_id(peeled).pointee)))
                 git_object_free(peeled)
             }
         }
@@ -284,7 +284,7 @@ final class GitRepository {
     }
 
     /// Resolves a revision (`main`, `v1`, `a1b2c3`, `HEAD~2`, `main^2`) to a commit.
-    func resolveCommit(_ revision: String) throws -> GitOID {
+    func resolveCommit(_ revision: String) throws -> ObjectID {
         var object: OpaquePointer?
         let rc = git_revparse_single(&object, handle, revision)
         if rc < 0 {
@@ -301,7 +301,7 @@ final class GitRepository {
             throw MgitError(.invalidInput, "revision '\(revision)' does not name a commit")
         }
         defer { git_object_free(commit) }
-        return GitOID(git_object_id(commit).pointee)
+        return ObjectID(git_object_id(commit).pointee)
     }
 
     /// Checks a branch or tag name the way git does (`git check-ref-format`).
@@ -312,7 +312,7 @@ final class GitRepository {
     // MARK: Notes
 
     /// The note attached to `commit` in the notes history whose head is `notesCommit`.
-    func note(on commit: GitOID, notesCommit: GitOID) throws -> String? {
+    func note(on commit: ObjectID, notesCommit: ObjectID) throws -> String? {
         var notes: OpaquePointer?
         try check(notesCommit.withGit { git_commit_lookup(&notes, handle, $0) }, "reading notes commit \(notesCommit)")
         defer { git_commit_free(notes) }
@@ -325,7 +325,7 @@ final class GitRepository {
     }
 
     /// Writes a new notes commit on top of `parent` with `text` attached to `commit`; no reference moves.
-    func writeNote(_ text: String, on commit: GitOID, parent: GitOID?, person: Person) throws -> GitOID {
+    func writeNote(_ text: String, on commit: ObjectID, parent: ObjectID?, person: Person) throws -> ObjectID {
         var parentCommit: OpaquePointer?
         if let parent {
             try check(parent.withGit { git_commit_lookup(&parentCommit, handle, $0) }, "reading notes commit \(parent)")
@@ -336,7 +336,7 @@ final class GitRepository {
             try check(commit.withGit { git_note_commit_create(&out, nil, handle, parentCommit, s, s, $0, text, 1) },
                       "writing the note on \(commit)")
         }
-        return GitOID(out)
+        return ObjectID(out)
     }
 
     // MARK: Config
@@ -355,17 +355,17 @@ final class GitRepository {
 
 extension GitRepository {
     /// Commits reachable from `start`, newest first (git log order: by time, parents after children).
-    func history(from start: GitOID, limit: Int?, firstParent: Bool = false) throws -> [GitOID] {
+    func history(from start: ObjectID, limit: Int?, firstParent: Bool = false) throws -> [ObjectID] {
         var walk: OpaquePointer?
         try check(git_revwalk_new(&walk, handle), "walking history")
         defer { git_revwalk_free(walk) }
         git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
         if firstParent { git_revwalk_simplify_first_parent(walk) }
         try check(start.withGit { git_revwalk_push(walk, $0) }, "walking history from \(start)")
-        var out: [GitOID] = []
+        var out: [ObjectID] = []
         var oid = git_oid()
         while git_revwalk_next(&oid, walk) == 0 {
-            out.append(GitOID(oid))
+            out.append(ObjectID(oid))
             if let limit, out.count >= limit { break }
         }
         return out
@@ -373,7 +373,7 @@ extension GitRepository {
 
     /// Makes the index match `tree` with every entry marked skip-worktree, so that `git status` is clean
     /// although mgit keeps no files in the working folder.
-    func resetIndex(to tree: GitOID?) throws {
+    func resetIndex(to tree: ObjectID?) throws {
         var index: OpaquePointer?
         try check(git_repository_index(&index, handle), "opening the git index")
         defer { git_index_free(index) }

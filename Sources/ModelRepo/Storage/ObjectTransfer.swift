@@ -21,10 +21,10 @@ struct ObjectTransfer {
     }
 
     /// Copies every object reachable from `tips` that the destination lacks.
-    func copy(reachableFrom tips: [GitOID], observer: TransferObserver?) throws -> Outcome {
+    func copy(reachableFrom tips: [ObjectID], observer: TransferObserver?) throws -> Outcome {
         let start = Date()
-        var blobs: [GitOID] = []
-        var others: [GitOID] = []   // trees, commits and tags in the order they may be written
+        var blobs: [ObjectID] = []
+        var others: [ObjectID] = []   // trees, commits and tags in the order they may be written
         try collect(tips, blobs: &blobs, others: &others)
         var outcome = Outcome()
         let total = blobs.count + others.count
@@ -70,9 +70,9 @@ struct ObjectTransfer {
     }
 
     /// Lists the missing objects: blobs, then the rest with every object after the ones it points to.
-    private func collect(_ tips: [GitOID], blobs: inout [GitOID], others: inout [GitOID]) throws {
-        var seen = Set<GitOID>()
-        var commits: [GitOID] = []
+    private func collect(_ tips: [ObjectID], blobs: inout [ObjectID], others: inout [ObjectID]) throws {
+        var seen = Set<ObjectID>()
+        var commits: [ObjectID] = []
         var pending = tips
         while let id = pending.popLast() {
             guard !seen.contains(id), !destination.contains(id) else { continue }
@@ -85,7 +85,7 @@ struct ObjectTransfer {
                 // An annotated tag: its target first.
                 let raw = try source.rawObject(id)
                 if let line = String(decoding: raw.bytes.prefix(64), as: UTF8.self).split(separator: "\n").first,
-                   line.hasPrefix("object "), let target = GitOID(hex: String(line.dropFirst(7))) {
+                   line.hasPrefix("object "), let target = ObjectID(hex: String(line.dropFirst(7))) {
                     try collect([target], blobs: &blobs, others: &others)
                 }
                 others.append(id)
@@ -103,7 +103,7 @@ struct ObjectTransfer {
         others += order
     }
 
-    private func collectTree(_ tree: GitOID, seen: inout Set<GitOID>, blobs: inout [GitOID], others: inout [GitOID]) throws {
+    private func collectTree(_ tree: ObjectID, seen: inout Set<ObjectID>, blobs: inout [ObjectID], others: inout [ObjectID]) throws {
         guard !seen.contains(tree), !destination.contains(tree) else { return }
         seen.insert(tree)
         for entry in try source.treeEntries(tree) {
@@ -123,14 +123,14 @@ struct ObjectTransfer {
     }
 
     /// `commits` ordered so that every commit comes after those of its parents that are in the list.
-    private func topologicalOrder(_ commits: [GitOID]) throws -> [GitOID] {
+    private func topologicalOrder(_ commits: [ObjectID]) throws -> [ObjectID] {
         let members = Set(commits)
-        var parents: [GitOID: [GitOID]] = [:]
+        var parents: [ObjectID: [ObjectID]] = [:]
         for c in commits { parents[c] = try source.commit(c).parents.filter { members.contains($0) } }
-        var done = Set<GitOID>()
-        var out: [GitOID] = []
+        var done = Set<ObjectID>()
+        var out: [ObjectID] = []
         for root in commits {
-            var stack: [(GitOID, Bool)] = [(root, false)]
+            var stack: [(ObjectID, Bool)] = [(root, false)]
             while let (c, expanded) = stack.popLast() {
                 if done.contains(c) { continue }
                 if expanded { done.insert(c); out.append(c); continue }

@@ -47,11 +47,11 @@ struct CommitRequest {
     /// Extra trailers beyond operation, branch and sources.
     var trailers: [(key: String, value: String)] = []
     /// Parents to use instead of the branch head (a merge names two).
-    var parents: [GitOID]? = nil
+    var parents: [ObjectID]? = nil
     /// Extra files at the root of the commit's tree (`arch.json`, `permutations.json`).
     var extraFiles: [String: [UInt8]] = [:]
     /// The branch head the operation started from: if the branch moved meanwhile, the commit is refused.
-    var expectedHead: GitOID? = nil
+    var expectedHead: ObjectID? = nil
 }
 
 extension Repository {
@@ -113,14 +113,14 @@ extension Repository {
     }
 
     /// Writes a commit that no branch points to (an aligned model only a merge commit will reference).
-    func writeDetachedCommit(_ source: any TensorSource, _ request: CommitRequest) throws -> GitOID {
+    func writeDetachedCommit(_ source: any TensorSource, _ request: CommitRequest) throws -> ObjectID {
         try writeCommitObjects(source, request, branch: nil, parents: request.parents ?? []).commit
     }
 
     /// Tensors, manifest, operation record, trees and the commit object: everything but the ref update.
     private func writeCommitObjects(_ source: any TensorSource, _ request: CommitRequest, branch branchName: String?,
-                                    parents: [GitOID])
-        throws -> (commit: GitOID, tree: GitOID, stored: (entries: [CheckpointManifest.Entry], reused: Int, bytesAdded: Int), byteCount: Int) {
+                                    parents: [ObjectID])
+        throws -> (commit: ObjectID, tree: ObjectID, stored: (entries: [CheckpointManifest.Entry], reused: Int, bytesAdded: Int), byteCount: Int) {
         let stored = try storeTensors(source)
         var operation = request.operation
         operation.branch = branchName
@@ -136,7 +136,7 @@ extension Repository {
             rootEntries.append(.init(name: name, id: try git.writeBlob(bytes), isTree: false))
         }
         let tensorTree = try git.writeTree(stored.entries.map {
-            .init(name: String($0.path.dropFirst("tensors/".count)), id: GitOID(hex: $0.blob)!, isTree: false)
+            .init(name: String($0.path.dropFirst("tensors/".count)), id: ObjectID(hex: $0.blob)!, isTree: false)
         })
         rootEntries.append(.init(name: "tensors", id: tensorTree, isTree: true))
         let tree = try git.writeTree(rootEntries)
@@ -185,9 +185,9 @@ extension Repository {
         var entries: [CheckpointManifest.Entry] = []
         for i in 0..<count {
             let d = described[i]
-            let (id, byteCount) = try source.withBytes(of: i) { bytes -> (GitOID, Int) in
+            let (id, byteCount) = try source.withBytes(of: i) { bytes -> (ObjectID, Int) in
                 let (objectID, added) = try writer.addBlob(bytes) { objectID in
-                    let id = GitOID(objectID)
+                    let id = objectID
                     guard git.contains(id) else { return false }
                     try git.withObject(id, "stored tensor '\(d.name)'") { stored in
                         guard stored.count == bytes.count,
@@ -199,7 +199,7 @@ extension Repository {
                     return true
                 }
                 if added { bytesAdded += bytes.count } else { reused += 1 }
-                return (GitOID(objectID), bytes.count)
+                return (objectID, bytes.count)
             }
             source.releasePages(of: i)
             entries.append(.init(name: d.name, dtype: d.dtype, shape: d.shape, blob: id.hex,

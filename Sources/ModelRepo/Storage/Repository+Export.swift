@@ -15,7 +15,7 @@ extension Repository {
         return (id.hex, try manifest(of: id))
     }
 
-    func manifest(of commit: GitOID) throws -> CheckpointManifest {
+    func manifest(of commit: ObjectID) throws -> CheckpointManifest {
         let object = try git.commit(commit)
         guard let entry = try git.treeEntries(object.tree).first(where: { $0.name == "manifest.json" }) else {
             throw MgitError(.invalidInput, "commit \(commit.hex.prefix(12)) holds no checkpoint (no manifest.json): "
@@ -42,7 +42,7 @@ extension Repository {
         let entries = manifest.tensors.map { TensorEntry(name: $0.name, dtype: $0.dtype, shape: $0.shape) }
         let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: manifest.metadata)
         for tensor in manifest.tensors {
-            guard let id = GitOID(hex: tensor.blob) else {
+            guard let id = ObjectID(hex: tensor.blob) else {
                 throw MgitError(.corrupt, "the manifest of \(commit.prefix(12)) names tensor '\(tensor.name)' with a bad blob id")
             }
             try git.withObject(id, "tensor '\(tensor.name)'") { bytes in
@@ -66,7 +66,7 @@ extension Repository {
     func loadCheckpoint(_ manifest: CheckpointManifest, commit: String) throws -> Checkpoint {
         var checkpoint = Checkpoint(metadata: manifest.metadata)
         for t in manifest.tensors {
-            let bytes = try git.withObject(GitOID(hex: t.blob)!, "tensor '\(t.name)'") { Array($0) }
+            let bytes = try git.withObject(ObjectID(hex: t.blob)!, "tensor '\(t.name)'") { Array($0) }
             guard bytes.count == t.bytes else {
                 throw MgitError(.corrupt, "tensor '\(t.name)' of \(commit.prefix(12)) has \(bytes.count) bytes in the store but the manifest says \(t.bytes)")
             }

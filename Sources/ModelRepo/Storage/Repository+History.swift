@@ -53,7 +53,7 @@ public struct LineageNode: Codable, Sendable, Equatable {
 extension Repository {
     /// Commits reachable from `revision` (default HEAD), newest first.
     public func log(_ revision: String? = nil, limit: Int? = nil) throws -> [CommitSummary] {
-        let start: GitOID
+        let start: ObjectID
         if let revision {
             start = try git.resolveCommit(revision)
         } else {
@@ -75,7 +75,7 @@ extension Repository {
         return out
     }
 
-    func summary(_ id: GitOID, refs: [String: [String]]) throws -> CommitSummary {
+    func summary(_ id: ObjectID, refs: [String: [String]]) throws -> CommitSummary {
         let record = try lineage.commit(id.hex) ?? (try readIndexedCommit(id).record)
         let date = Date(timeIntervalSince1970: record.time)
         return CommitSummary(commit: id.hex, parents: try lineage.parents(of: id.hex), branch: record.branch,

@@ -22,7 +22,7 @@ extension Repository {
         }
     }
 
-    private func mergeMetricsNotesOnce(theirs: GitOID, remote: String) throws -> Bool {
+    private func mergeMetricsNotesOnce(theirs: ObjectID, remote: String) throws -> Bool {
         let ours = try git.referenceTarget(Self.metricsNotesRef)
         guard let ours else {
             try git.updateReference(Self.metricsNotesRef, to: theirs, expected: nil, logMessage: "mgit: metrics from \(remote)")
@@ -38,7 +38,7 @@ extension Repository {
         let theirNotes = try git.notes(in: theirs)
         var entries: [GitRepository.TreeEntry] = []
         for commit in Set(ourNotes.keys).union(theirNotes.keys) {
-            let blob: GitOID
+            let blob: ObjectID
             switch (ourNotes[commit], theirNotes[commit]) {
             case let (a?, b?) where a == b: blob = a
             case let (a?, b?):
@@ -60,7 +60,7 @@ extension Repository {
         return true
     }
 
-    private func decodeNote(_ blob: GitOID, commit: GitOID) throws -> MetricsNote {
+    private func decodeNote(_ blob: ObjectID, commit: ObjectID) throws -> MetricsNote {
         let text = try git.withObject(blob, "the metrics note on \(commit)") { String(decoding: $0, as: UTF8.self) }
         return try MetricsNote.decode(text, commit: commit.hex)
     }

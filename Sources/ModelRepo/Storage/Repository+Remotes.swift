@@ -217,7 +217,7 @@ extension Repository {
             let tips = heads.map(\.target) + tags.map(\.target) + (notes.map { [$0] } ?? [])
             let outcome = try ObjectTransfer(source: source, destination: git).copy(reachableFrom: tips, observer: observer)
             try git.refreshObjects()
-            var wanted: [String: GitOID] = [:]
+            var wanted: [String: ObjectID] = [:]
             for head in heads { wanted["refs/remotes/\(remoteName)/" + head.name.dropFirst("refs/heads/".count)] = head.target }
             if let notes { wanted[trackingNotes] = notes }
             for (ref, target) in wanted.sorted(by: { $0.key < $1.key }) where before[ref] != target {
@@ -258,7 +258,7 @@ extension Repository {
     static func trackingNotesRef(_ remote: String) -> String { "refs/notes/remotes/\(remote)/mgit-metrics" }
 
     /// The refs a fetch from `remote` may move: its tracking branches and notes, and every tag.
-    private func trackedRefs(_ remote: String) throws -> [String: GitOID] {
+    private func trackedRefs(_ remote: String) throws -> [String: ObjectID] {
         let refs = try git.references(matching: "refs/remotes/\(remote)/*")
             + (try git.references(matching: "refs/tags/*"))
             + (try git.references(matching: "refs/notes/remotes/\(remote)/*"))
@@ -285,8 +285,8 @@ extension Repository {
         try requireWritable("push")
         let endpoint = RemoteEndpoint(remote.pushURL)
         var target: GitRepository?
-        let remoteTip: GitOID?
-        let remoteNotes: GitOID?
+        let remoteTip: ObjectID?
+        let remoteNotes: ObjectID?
         switch endpoint {
         case .local(let path):
             let opened = try openLocal(path, remote: remoteName)
@@ -298,7 +298,7 @@ extension Repository {
                                 + "at '\(path)'; push to a bare repository, or switch that one to another branch")
             }
         case .network:
-            let advertised: [String: GitOID]
+            let advertised: [String: ObjectID]
             do { advertised = try remote.advertisedReferences().refs } catch let error as MgitError {
                 throw unreachable(error, remote)
             }

@@ -8,7 +8,7 @@ extension Repository {
             + (try git.references(matching: "refs/remotes/*"))
         let heads = Array(Set(refs.map(\.target.hex)))
         var known = try lineage.knownCommits(heads)
-        var pending: [GitOID] = heads.filter { !known.contains($0) }.compactMap { GitOID(hex: $0) }
+        var pending: [ObjectID] = heads.filter { !known.contains($0) }.compactMap { ObjectID(hex: $0) }
         var found: [IndexedCommit] = []
         var seen = Set<String>()
         while let next = pending.popLast() {
@@ -17,7 +17,7 @@ extension Repository {
             found.append(commit)
             let unknown = try lineage.knownCommits(commit.parents)
             known.formUnion(unknown)
-            pending += commit.parents.filter { !known.contains($0) && !seen.contains($0) }.compactMap { GitOID(hex: $0) }
+            pending += commit.parents.filter { !known.contains($0) && !seen.contains($0) }.compactMap { ObjectID(hex: $0) }
         }
         try lineage.index(found.reversed())
 
@@ -41,7 +41,7 @@ extension Repository {
     }
 
     /// Reads one commit from git in the form the lineage database stores.
-    func readIndexedCommit(_ id: GitOID) throws -> IndexedCommit {
+    func readIndexedCommit(_ id: ObjectID) throws -> IndexedCommit {
         let object = try git.commit(id)
         let parsed = CommitTrailers.parse(object.message)
         let files = try git.treeEntries(object.tree)
@@ -84,7 +84,7 @@ extension Repository {
         guard let notes = try git.referenceTarget(Self.metricsNotesRef) else { return [:] }
         var out: [String: [Metric]] = [:]
         for commit in try lineage.read("listing commits", { db in try String.fetchAll(db, sql: "SELECT id FROM commits") }) {
-            guard let oid = GitOID(hex: commit), let text = try git.note(on: oid, notesCommit: notes) else { continue }
+            guard let oid = ObjectID(hex: commit), let text = try git.note(on: oid, notesCommit: notes) else { continue }
             out[commit] = try MetricsNote.decode(text, commit: commit).metrics
         }
         return out
