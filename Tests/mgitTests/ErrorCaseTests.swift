@@ -31,7 +31,7 @@ import Testing
         let box = try prepared()
         var bytes = try #require(FileManager.default.contents(atPath: box.dir.file("good.safetensors")))
         bytes.removeLast(10)
-        FileManager.default.createFile(atPath: box.dir.file("cut.safetensors"), contents: bytes)
+        _ = FileManager.default.createFile(atPath: box.dir.file("cut.safetensors"), contents: bytes)
         try expectCleanFailure(box, ["commit", box.dir.file("cut.safetensors"), "-m", "x"], mentions: ["cut.safetensors", "corrupt"])
     }
 
@@ -40,13 +40,13 @@ import Testing
         let header = #"{"w":{"dtype":"F7","shape":[1],"data_offsets":[0,4]}}  "#
         var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) } + Array(header.utf8)
         bytes += [0, 0, 0, 0]
-        FileManager.default.createFile(atPath: box.dir.file("f7.safetensors"), contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: box.dir.file("f7.safetensors"), contents: Data(bytes))
         try expectCleanFailure(box, ["commit", box.dir.file("f7.safetensors"), "-m", "x"], mentions: ["F7", "'w'"])
     }
 
     @Test func garbageFile() throws {
         let box = try prepared()
-        FileManager.default.createFile(atPath: box.dir.file("junk.safetensors"), contents: Data("not a checkpoint".utf8))
+        _ = FileManager.default.createFile(atPath: box.dir.file("junk.safetensors"), contents: Data("not a checkpoint".utf8))
         try expectCleanFailure(box, ["commit", box.dir.file("junk.safetensors"), "-m", "x"], mentions: ["junk.safetensors"])
     }
 

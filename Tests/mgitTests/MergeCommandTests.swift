@@ -25,7 +25,7 @@ import Testing
 
     private func hook(_ box: Sandbox, _ script: String) throws {
         let path = box.repo + "/.mgit/hooks/pre-merge"
-        FileManager.default.createFile(atPath: path, contents: Data(("#!/bin/sh\n" + script + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(("#!/bin/sh\n" + script + "\n").utf8))
         chmod(path, 0o755)
     }
 

@@ -114,7 +114,7 @@ import Testing
     @Test func aPreRebaseHookCanRefuseARebase() throws {
         let box = try twoTeams()
         let hook = box.repo + "/.mgit/hooks/pre-rebase"
-        FileManager.default.createFile(atPath: hook, contents: Data("#!/bin/sh\necho \"no rebases on $MGIT_BRANCH today\" >&2\nexit 1\n".utf8))
+        _ = FileManager.default.createFile(atPath: hook, contents: Data("#!/bin/sh\necho \"no rebases on $MGIT_BRANCH today\" >&2\nexit 1\n".utf8))
         chmod(hook, 0o755)
         let refs = try box.git("for-each-ref").stdout
         let r = try box.mgit("rebase", "b", "--onto", "a")

@@ -48,7 +48,7 @@ import Testing
         bytes += [1, 2, 3, 4, 5, 6, 7, 8]
         bytes += withUnsafeBytes(of: Float(1.5).bitPattern.littleEndian) { Array($0) }
         bytes += withUnsafeBytes(of: Float(-2).bitPattern.littleEndian) { Array($0) }
-        FileManager.default.createFile(atPath: box.dir.file("odd.safetensors"), contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: box.dir.file("odd.safetensors"), contents: Data(bytes))
         #expect(try box.mgit("commit", box.dir.file("odd.safetensors"), "-m", "odd").status == 0)
         #expect(try box.mgit("export", "HEAD", "-o", box.dir.file("x.safetensors")).status == 0)
         let back = try SafeTensors.read(path: box.dir.file("x.safetensors"))
@@ -189,7 +189,7 @@ import Testing
         for name in shard1.names { map[name] = "model-00001-of-00002.safetensors" }
         for name in shard2.names { map[name] = "model-00002-of-00002.safetensors" }
         let index = try JSONSerialization.data(withJSONObject: ["metadata": ["total_size": 1], "weight_map": map])
-        FileManager.default.createFile(atPath: box.dir.file("model.safetensors.index.json"), contents: index)
+        _ = FileManager.default.createFile(atPath: box.dir.file("model.safetensors.index.json"), contents: index)
         let r = try box.mgit("commit", box.dir.file("model.safetensors.index.json"), "-m", "sharded", "--json")
         #expect(r.status == 0, "\(r.stderr)")
         try box.mgit("export", "HEAD", "-o", box.dir.file("one.safetensors"))
@@ -202,7 +202,7 @@ import Testing
         let box = try Sandbox()
         let seen = box.dir.file("told")
         let hook = box.repo + "/.mgit/hooks/post-commit"
-        FileManager.default.createFile(atPath: hook, contents: Data("#!/bin/sh\necho \"$MGIT_COMMIT $MGIT_BRANCH\" > '\(seen)'\nexit 1\n".utf8))
+        _ = FileManager.default.createFile(atPath: hook, contents: Data("#!/bin/sh\necho \"$MGIT_COMMIT $MGIT_BRANCH\" > '\(seen)'\nexit 1\n".utf8))
         chmod(hook, 0o755)
         try Fixtures.write(Fixtures.checkpoint(), to: box.dir.file("a.safetensors"))
         let r = try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "a", "--json")

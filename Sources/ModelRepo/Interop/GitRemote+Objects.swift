@@ -51,7 +51,7 @@ extension GitRepository {
     func writeRawObject(_ kind: GitObjectKind, _ bytes: [UInt8]) throws -> ObjectID {
         var oid = git_oid()
         try bytes.withUnsafeBytes { raw in
-            try check(git_odb_write(&oid, odb, raw.baseAddress, raw.count, kind.git), "writing an object")
+            _ = try check(git_odb_write(&oid, odb, raw.baseAddress, raw.count, kind.git), "writing an object")
         }
         return ObjectID(oid)
     }

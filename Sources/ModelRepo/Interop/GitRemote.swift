@@ -145,6 +145,8 @@ final class GitRemote {
         return path
     }
 
+    @discardableResult
+
     private func withRetainedContext<R>(_ context: TransferContext, _ body: () throws -> R) rethrows -> R {
         try withExtendedLifetime(context) { try body() }
     }

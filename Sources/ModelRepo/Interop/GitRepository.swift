@@ -177,6 +177,8 @@ final class GitRepository {
         return Person(name: "mgit", email: "mgit@localhost")
     }
 
+    @discardableResult
+
     private func withSignature<R>(_ person: Person, _ body: (UnsafePointer<git_signature>) throws -> R) throws -> R {
         var signature: UnsafeMutablePointer<git_signature>?
         let seconds = Int64(person.time.timeIntervalSince1970.rounded(.down))

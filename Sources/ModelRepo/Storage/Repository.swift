@@ -49,7 +49,7 @@ public final class Repository {
         let git = try GitRepository.create(at: root, initialBranch: defaultBranch)
         do {
             try fm.createDirectory(atPath: root + "/.mgit/hooks", withIntermediateDirectories: true)
-            fm.createFile(atPath: root + "/.mgit/config", contents: Data("# mgit settings (git-config syntax)\n".utf8))
+            _ = fm.createFile(atPath: root + "/.mgit/config", contents: Data("# mgit settings (git-config syntax)\n".utf8))
             // mgit keeps its own files out of git's view of the working folder.
             let exclude = git.gitDirectory + "info/exclude"
             try? fm.createDirectory(atPath: git.gitDirectory + "info", withIntermediateDirectories: true)
