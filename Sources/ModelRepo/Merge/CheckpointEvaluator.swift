@@ -21,10 +21,13 @@ public protocol CheckpointEvaluator {
     /// The checkpoint as it should be stored after weights were mixed: BatchNorm statistics recomputed when the
     /// evaluator knows how, otherwise unchanged.
     func prepare(_ checkpoint: Checkpoint) throws -> Checkpoint
+    /// Measures a checkpoint that ``prepare(_:)`` already returned, without preparing it again.
+    func evaluate(prepared checkpoint: Checkpoint) throws -> Evaluated
 }
 
 extension CheckpointEvaluator {
     public func prepare(_ checkpoint: Checkpoint) throws -> Checkpoint { checkpoint }
+    public func evaluate(prepared checkpoint: Checkpoint) throws -> Evaluated { try evaluate(checkpoint) }
 }
 
 /// mgit's own evaluation: the architecture's forward pass over a dataset, after recomputing BatchNorm
@@ -58,7 +61,11 @@ public struct BuiltinEvaluator: CheckpointEvaluator {
     }
 
     public func evaluate(_ checkpoint: Checkpoint) throws -> Evaluated {
-        let result = try Evaluation.evaluate(try makeNetwork(spec, try prepare(checkpoint)), dataset, batch: batch)
+        try evaluate(prepared: try prepare(checkpoint))
+    }
+
+    public func evaluate(prepared checkpoint: Checkpoint) throws -> Evaluated {
+        let result = try Evaluation.evaluate(try makeNetwork(spec, checkpoint), dataset, batch: batch)
         return Evaluated(loss: result.loss, accuracy: result.accuracy)
     }
 }

@@ -18,12 +18,14 @@ public struct EvaluationOptions: Sendable {
 }
 
 extension Repository {
-    /// The evaluator the options name, for models shaped like the checkpoint at `revision`.
-    public func evaluator(for revision: String, _ options: EvaluationOptions) throws -> any CheckpointEvaluator {
+    /// The evaluator the options name, for models shaped like the checkpoint at `revision` (`loaded`, when the
+    /// caller has read it already).
+    public func evaluator(for revision: String, _ options: EvaluationOptions,
+                          loaded: Checkpoint? = nil) throws -> any CheckpointEvaluator {
         if let external = try ExternalEvaluator.configured(in: self, command: options.command) {
             return ExternalCheckpointEvaluator(external)
         }
-        let spec = try architecture(at: revision, override: options.architecturePath)
+        let spec = try architecture(at: revision, override: options.architecturePath, loaded: loaded)
         let source = try DatasetSource.parse(options.data)
         var dataset = try source.load()
         if let samples = options.samples { dataset = try DatasetSubset.first(min(samples, dataset.count)).apply(to: dataset) }

@@ -11,7 +11,7 @@ extension Repository {
         let idA = try resolve(revisionA), idB = try resolve(revisionB)
         let a = try loadCheckpoint(idA), b = try loadCheckpoint(idB)
         try Interpolation.checkCompatible(a, b, names: ("'\(revisionA)'", "'\(revisionB)'"))
-        let evaluator = try self.evaluator(for: idA, evaluation)
+        let evaluator = try self.evaluator(for: idA, evaluation, loaded: a)
         let naive = try LossBarrier.measure(a, b, points: points, label: "naive", evaluator: evaluator) {
             progress("naive path", $0, $1)
         }

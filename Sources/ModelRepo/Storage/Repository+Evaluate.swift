@@ -18,8 +18,9 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
 
 extension Repository {
     /// The architecture of the checkpoint at `revision`: `override` (a JSON file) if given, else the commit's
-    /// `arch.json`, else detected from the tensors (MLPs only).
-    public func architecture(at revision: String, override: String? = nil) throws -> ArchitectureSpec {
+    /// `arch.json`, else detected from the tensors (MLPs only; `loaded` spares reading the checkpoint again).
+    public func architecture(at revision: String, override: String? = nil,
+                             loaded: Checkpoint? = nil) throws -> ArchitectureSpec {
         if let override {
             return try ArchitectureSpec.decode(json: Data(try ArchitectureFile.read(override)), source: "architecture file '\(override)'")
         }
@@ -27,7 +28,7 @@ extension Repository {
             return try ArchitectureSpec.decode(json: Data(stored), source: "arch.json of \(revision)")
         }
         do {
-            return try ArchitectureSpec.detect(from: try loadCheckpoint(revision))
+            return try ArchitectureSpec.detect(from: try loaded ?? loadCheckpoint(revision))
         } catch let error as MgitError {
             throw MgitError(error.code, "\(error.message); for a CNN or ResNet give --arch FILE (docs/ARCHITECTURES.md)")
         }
@@ -39,8 +40,9 @@ extension Repository {
                          record: Bool = true) throws -> EvaluationReport {
         let start = Date()
         let commit = try resolve(revision)
-        let spec = try self.architecture(at: commit, override: architecture)
-        let network = try makeNetwork(spec, try loadCheckpoint(commit))
+        let checkpoint = try loadCheckpoint(commit)
+        let spec = try self.architecture(at: commit, override: architecture, loaded: checkpoint)
+        let network = try makeNetwork(spec, checkpoint)
         let source = try DatasetSource.parse(data)
         let dataset = try source.load()
         let result = try Evaluation.evaluate(network, dataset, batch: batch)

@@ -88,16 +88,15 @@ extension Repository {
     public func show(_ revision: String) throws -> CommitDetails {
         let id = try git.resolveCommit(revision)
         let indexed = try readIndexedCommit(id)
-        let manifest = try manifest(of: id)
-        let details = try rootFile("operation.json", at: id.hex).flatMap {
-            try? JSONDecoder().decode(OperationRecord.self, from: Data($0)).details
-        }
+        // The indexed commit already holds the manifest and the operation's details; read nothing twice.
+        let manifest = try indexed.manifest ?? manifest(of: id)
+        let details = indexed.record.details.flatMap { try? JSONDecoder().decode(JSONDocument.self, from: Data($0.utf8)) }
         return CommitDetails(
             summary: try summary(id, refs: try refNamesByCommit()),
             sources: indexed.sources, sourceFile: indexed.record.sourceFile,
             tensors: manifest.tensors.map { .init(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, bytes: $0.bytes, blob: $0.blob) },
             parameters: manifest.parameterCount, bytes: manifest.byteCount, metadata: manifest.metadata,
-            metrics: try lineage.metrics(of: id.hex), details: details ?? nil)
+            metrics: try lineage.metrics(of: id.hex), details: details)
     }
 
     /// The ancestry of `revision` through parents and sources, nearest first, each with its operation.

@@ -45,7 +45,7 @@ extension Repository {
 
         let a = try loadCheckpoint(headA.hex), b = try loadCheckpoint(headB.hex)
         try Interpolation.checkCompatible(a, b, names: ("'\(branchA)'", "'\(branchB)'"))
-        let evaluator = try self.evaluator(for: headA.hex, options.evaluation)
+        let evaluator = try self.evaluator(for: headA.hex, options.evaluation, loaded: a)
 
         // Alignment: none, already done (B's head is a rebase onto A's head), or weight matching now.
         var alignedB = b
@@ -84,7 +84,7 @@ extension Repository {
                                               evaluator: evaluator) { progress("barrier", $0, $1) }
         let merged = try evaluator.prepare(try Interpolation.interpolate(a, alignedB, lambda: options.alpha))
         progress("merged model", 0, 1)
-        let mergedFigures = try evaluator.evaluate(merged)
+        let mergedFigures = try evaluator.evaluate(prepared: merged)
         let first = barrier.curve.points.first!, last = barrier.curve.points.last!
         var report = MergeReport(
             branchA: branchA, branchB: branchB, commitA: headA.hex, commitB: headB.hex, alignedB: alignedCommit.hex,

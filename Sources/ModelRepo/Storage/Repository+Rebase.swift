@@ -89,7 +89,7 @@ extension Repository {
         let a = try loadCheckpoint(basin), b = try loadCheckpoint(source)
         try Interpolation.checkCompatible(a, b, names: ("'\(revision)'", "'\(branch)'"))
         let spec = try permutationSpec(for: b, specPath: options.specPath)
-        let architecture = try? self.architecture(at: source, override: options.architecturePath)
+        let architecture = try? self.architecture(at: source, override: options.architecturePath, loaded: b)
 
         let result: WeightMatching.Result
         var probe: FloatMatrix?
