@@ -42,10 +42,15 @@ enum WriterRegistry {
                 candidates.append(base + "/" + name)
             }
         }
-        let now = Date()
-        for path in candidates {
-            guard let modified = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
-                  now.timeIntervalSince(modified) > staleLockAge else { continue }
+        func modified(_ path: String) -> Date? { (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date }
+        let found = candidates.compactMap { path in modified(path).map { (path, $0) } }
+        guard !found.isEmpty else { return }
+        // A lock younger than staleLockAge may belong to a plain git process still writing it, or to a writer
+        // killed a moment ago (a rerun straight after a crash): wait until it is old enough, then remove it only
+        // if it is still the same file — a live git process would have renamed or removed it by then.
+        let youngest = found.map { Date().timeIntervalSince($0.1) }.min() ?? staleLockAge
+        if youngest < staleLockAge { usleep(UInt32((staleLockAge - youngest) * 1_000_000) + 1_000) }
+        for (path, mtime) in found where modified(path) == mtime {
             try? fm.removeItem(atPath: path)
         }
     }
