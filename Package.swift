@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // HTTP server for `mgit serve`; no traits: swift-configuration is not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // C libraries from Debian packages (scripts/bootstrap installs them).
@@ -30,11 +32,20 @@ let package = Package(
         // Demo and test tooling, apart from the core: backward passes, optimisers, initialisation.
         .target(name: "Training", dependencies: ["ModelRepo", "CBLAS"]),
 
+        // `mgit serve`: a read-only web view over the public ModelRepo API (no git or SQL here).
+        .target(
+            name: "MgitServe",
+            dependencies: [
+                "ModelRepo",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+
         // The CLI: parse, call ModelRepo, print.
         .executableTarget(
             name: "mgit",
             dependencies: [
-                "ModelRepo", "Training",
+                "ModelRepo", "Training", "MgitServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
