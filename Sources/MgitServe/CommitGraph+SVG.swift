@@ -120,7 +120,7 @@ extension CommitGraph {
             for ref in node.refs {
                 let remote = ref.contains("/")
                 out += "<text class=\"refs\" x=\"\(Self.n(tx))\" y=\"\(Self.n(cy + 4))\" font-weight=\"bold\" fill=\"\(remote ? "#bf5700" : "#1a7f37")\">\(HTML.escape(ref))</text>"
-                tx += Double(ref.count) * 7 + 10
+                tx += Double(ref.count) * 8 + 12
             }
             let op = node.operation.isEmpty ? "commit" : node.operation
             out += "<text x=\"\(Self.n(tx))\" y=\"\(Self.n(cy + 4))\" fill=\"#59636e\">[\(HTML.escape(op))]</text>"

@@ -2,7 +2,7 @@ import Foundation
 import ModelRepo
 
 /// The commit DAG of every local and remote-tracking branch, with the merges that hooks or policy refused,
-/// read through the public ModelRepo API (`branches`, `remoteBranches`, `log`, `operations`).
+/// read through the public ModelRepo API (`branches`, `remoteBranches`, `history`, `operations`).
 ///
 /// Rows are in topological order, children before parents (newest first among commits that are ready);
 /// lanes are assigned as `git log --graph` does: a commit takes the lane that was waiting for it, its first
@@ -44,17 +44,11 @@ struct CommitGraph: Encodable {
         for b in try repository.branches() { if let c = b.commit { tips.append((b.name, c)) } }
         for b in try repository.remoteBranches() { if let c = b.commit { tips.append((b.name, c)) } }
 
-        var summaries: [String: CommitSummary] = [:]
         var refs: [String: [String]] = [:]
-        for tip in tips {
-            refs[tip.commit, default: []].append(tip.ref)
-            // The histories of branches overlap; each is read once per tip, the union kept.
-            guard summaries[tip.commit] == nil else { continue }
-            for s in try repository.log(tip.commit) {
-                if summaries[s.commit] != nil { continue }
-                summaries[s.commit] = s
-            }
-        }
+        for tip in tips { refs[tip.commit, default: []].append(tip.ref) }
+        // One walk from every tip at once: shared history is read once.
+        var summaries: [String: CommitSummary] = [:]
+        for row in try repository.history(from: tips.map(\.commit)) { summaries[row.summary.commit] = row.summary }
         let refusedRows = try repository.operations().filter { $0.kind == "merge" && $0.status == "rejected" }
         self.init(summaries: summaries, refs: refs, refused: refusedRows.compactMap(Self.refusal))
     }

@@ -14,9 +14,9 @@ extension RepositorySite {
         let current = branches.first { $0.current }?.name ?? names.first
         let chosen = try RequestParameters.revision(branch, name: "branch", default: current ?? "HEAD")
 
-        let history = Array(try repository.log(chosen, limit: Self.metricsHistoryLimit).reversed())
-        var perCommit: [(CommitSummary, [Metric])] = []
-        for c in history { perCommit.append((c, try repository.metrics(c.commit).metrics)) }
+        // Oldest first; summaries and metrics in one read (`history`), as `log` and `metrics` give them.
+        let perCommit: [(CommitSummary, [Metric])] = try repository.history(from: [chosen], limit: Self.metricsHistoryLimit)
+            .reversed().map { ($0.summary, $0.metrics) }
         // A metric is named with its split, `accuracy (test)`, so train and test figures do not mix.
         func key(_ m: Metric) -> String { m.split.map { "\(m.name) (\($0))" } ?? m.name }
         var keys: [String] = []
