@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // mergekit YAML configs (mgit merge --config).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian packages (scripts/bootstrap installs them).
@@ -25,6 +27,7 @@ let package = Package(
             dependencies: [
                 "CLibGit2", "CBLAS", "CZlib", "CCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Demo and test tooling, apart from the core: backward passes, optimisers, initialisation.
