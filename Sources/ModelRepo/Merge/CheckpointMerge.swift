@@ -148,6 +148,7 @@ public struct CheckpointMerge: Sendable {
     }
 
     /// Runs the merge from safetensors files into a safetensors file, one tensor in memory at a time.
+    @discardableResult
     public func merge(basePath: String?, inputPaths: [String], to outputPath: String) throws -> MethodMergeReport {
         let base = try basePath.map(SafeTensorsReader.init(path:))
         let inputs = try inputPaths.map(SafeTensorsReader.init(path:))
