@@ -26,8 +26,10 @@ struct MergeBench: ParsableCommand {
     @Option(name: .long, help: "Vocabulary size.") var vocab = 8000
     @Option(name: .long, help: "Timed mgit runs per method; the best is reported.") var repeats = 3
     @Option(name: .long, help: "The peer script.") var script = "scripts/mergekit-peer.py"
-    @Option(name: .long, help: "Scratch folder (default: a new one under the temporary folder, removed afterwards).")
+    @Option(name: .long, help: "Scratch folder (default: a new temporary one, removed afterwards); models in it are reused.")
     var dir: String?
+    @Flag(name: .long, help: "Time mgit only (compare with mergekit results already in --dir).")
+    var mgitOnly = false
 
     func run() throws {
         print("load: \(loadAverage());  OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")")
@@ -39,10 +41,12 @@ struct MergeBench: ParsableCommand {
             throw BenchError("\(script) not found: run mgit-bench from the repository's top folder or pass --script")
         }
 
-        let make = try MeasuredProcess.run(["/usr/bin/env", "python3", script, "models", scratch, "--hidden", "\(hidden)",
-                                            "--layers", "\(layers)", "--intermediate", "\(intermediate)", "--vocab", "\(vocab)"],
-                                           in: scratch, quiet: false)
-        guard make.status == 0 else { throw BenchError("making the models failed (python3 with torch and transformers?)") }
+        if !FileManager.default.fileExists(atPath: scratch + "/ft2/model.safetensors") {
+            let make = try MeasuredProcess.run(["/usr/bin/env", "python3", script, "models", scratch, "--hidden", "\(hidden)",
+                                                "--layers", "\(layers)", "--intermediate", "\(intermediate)", "--vocab", "\(vocab)"],
+                                               in: scratch, quiet: false)
+            guard make.status == 0 else { throw BenchError("making the models failed (python3 with torch and transformers?)") }
+        }
         let base = try SafeTensorsReader(path: scratch + "/base/model.safetensors")
         let parameters = base.entries.reduce(0) { $0 + $1.elementCount }
         print("model: Llama-shaped, hidden \(hidden), \(layers) layers, MLP \(intermediate), vocabulary \(vocab): "
@@ -54,21 +58,23 @@ struct MergeBench: ParsableCommand {
             try Self.config(method).write(toFile: path, atomically: true, encoding: .utf8)
             configPaths.append(path)
         }
-        let log = scratch + "/mergekit.log"
-        let peer = try MeasuredProcess.run(["/bin/sh", "-c", "exec /usr/bin/env python3 \"$@\" > \"\(log)\" 2>&1", "sh", script,
-                                            "merge", scratch] + configPaths, in: scratch)
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        guard peer.status == 0 else { throw BenchError("mergekit failed:\n\(output.suffix(2000))") }
         var mergekitSeconds: [String: Double] = [:]
-        for line in output.split(separator: "\n") where line.hasPrefix("{") {
-            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let name = object["config"] as? String, let seconds = object["seconds"] as? Double {
-                mergekitSeconds[name] = seconds
+        if !mgitOnly {
+            let log = scratch + "/mergekit.log"
+            let peer = try MeasuredProcess.run(["/bin/sh", "-c", "exec /usr/bin/env python3 \"$@\" > \"\(log)\" 2>&1", "sh", script,
+                                                "merge", scratch] + configPaths, in: scratch)
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            guard peer.status == 0 else { throw BenchError("mergekit failed:\n\(output.suffix(2000))") }
+            for line in output.split(separator: "\n") where line.hasPrefix("{") {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                   let name = object["config"] as? String, let seconds = object["seconds"] as? Double {
+                    mergekitSeconds[name] = seconds
+                }
             }
+            let merged = mergekitSeconds.values.reduce(0, +)
+            print(String(format: "mergekit process: %.1f s wall (%.1f s merging, the rest Python's start and imports), peak RSS %d MB",
+                         peer.seconds, merged, peer.peakBytes / 1_000_000))
         }
-        let merged = mergekitSeconds.values.reduce(0, +)
-        print(String(format: "mergekit process: %.1f s wall (%.1f s merging, the rest Python's start and imports), peak RSS %d MB",
-                     peer.seconds, merged, peer.peakBytes / 1_000_000))
         print("method            mergekit s    mgit s   speed-up   max diff")
         for method in methods {
             let recipe = try MergeRecipe(mergekitYAML: Self.config(method))
@@ -82,7 +88,7 @@ struct MergeBench: ParsableCommand {
             }
             let theirs = mergekitSeconds[method] ?? .nan
             var difference = "-"
-            if !recipe.method.isRandom {
+            if !recipe.method.isRandom && FileManager.default.fileExists(atPath: "\(scratch)/\(method).mergekit.safetensors") {
                 difference = String(format: "%.1e", try Self.largestDifference("\(scratch)/\(method).mgit.safetensors",
                                                                              "\(scratch)/\(method).mergekit.safetensors"))
             }

@@ -120,20 +120,30 @@ public struct CheckpointMerge: Sendable {
             }
 
             let parameters = try recipe.parameters(forTensor: out.name, layers: layers)
-            let baseValues = try base.map { b in try b.withTensorBytes(out.name) { FloatCoding.decode($0, from: baseEntry!.dtype, count: out.elementCount) } }
+            let baseValues = try base.map { b in try b.withTensorBytes(out.name) { Self.floats($0, baseEntry!.dtype, out.elementCount) } }
             let values = try inputs.enumerated().map { i, m in
-                try m.withTensorBytes(out.name) { FloatCoding.decode($0, from: inputEntries[i].dtype, count: out.elementCount) }
+                try m.withTensorBytes(out.name) { Self.floats($0, inputEntries[i].dtype, out.elementCount) }
             }
             let (merged, statistics) = try TensorMerge.merge(
                 method: recipe.method, base: recipe.method.needsBase ? baseValues : nil, inputs: values, shape: out.shape,
                 parameters: parameters, randomness: randomness.forTensor(out.name))
             let cosine = statistics.changeCosine ?? baseValues.flatMap { b in
-                TensorMerge.meanPairwiseCosine(values.map { v in zip(v, b).map { $0 - $1 } })
+                TensorMerge.meanPairwiseCosine(values.map { v in
+                    var d = v
+                    d.withUnsafeMutableBufferPointer { pd in
+                        b.withUnsafeBufferPointer { VectorBLAS.axpy(pd.count, -1, $0.baseAddress!, pd.baseAddress!) }
+                    }
+                    return d
+                })
             }
             report.merged.append(MethodMergeReport.Merged(
                 tensor: out.name, sides: base == nil ? inputs.count : changed.count,
                 changeCosine: cosine, signConflicts: statistics.signConflicts, parameters: parameters))
-            try FloatCoding.encode(merged, as: out.dtype).withUnsafeBytes { try emit(out, $0) }
+            if out.dtype == .f32 {
+                try merged.withUnsafeBytes { try emit(out, $0) }
+            } else {
+                try FloatCoding.encode(merged, as: out.dtype).withUnsafeBytes { try emit(out, $0) }
+            }
         }
         return report
     }
@@ -158,6 +168,16 @@ public struct CheckpointMerge: Sendable {
         let report = try run(base: base, inputs: inputs, names: names) { _, bytes in try writer.append(bytes) }
         try writer.finish()
         return report
+    }
+
+    /// The values of a tensor as `Float`: float32 bytes copied as they are, other types converted.
+    private static func floats(_ raw: UnsafeRawBufferPointer, _ dtype: DType, _ count: Int) -> [Float] {
+        guard dtype == .f32, count > 0 else { return FloatCoding.decode(raw, from: dtype, count: count) }
+        precondition(raw.count >= 4 * count)
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            memcpy(out.baseAddress!, raw.baseAddress!, 4 * count)   // safetensors data is little-endian, as this machine
+            initialized = count
+        }
     }
 
     private static func entryMap(_ model: any MergeInput) -> [String: TensorEntry] {

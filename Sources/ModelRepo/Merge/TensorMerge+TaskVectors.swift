@@ -52,28 +52,35 @@ extension TensorMerge {
             var positive = [UInt8](repeating: 0, count: n), negative = [UInt8](repeating: 0, count: n)
             mixed.withUnsafeMutableBufferPointer { m in
                 divisor.withUnsafeMutableBufferPointer { v in
-                    elected.withUnsafeBufferPointer { s in
-                        for (i, d) in deltas.enumerated() {
-                            let w = Float(parameters.weights[i])
-                            d.withUnsafeBufferPointer { d in
-                                for j in 0..<n {
-                                    let up = s[j] >= 0
-                                    let keep = up ? d[j] > 0 : d[j] < 0
-                                    m[j] += keep ? d[j] : 0
-                                    v[j] += keep ? w : 0
-                                    positive[j] |= d[j] > 0 ? 1 : 0
-                                    negative[j] |= d[j] < 0 ? 1 : 0
+                    positive.withUnsafeMutableBufferPointer { up in
+                        negative.withUnsafeMutableBufferPointer { down in
+                            elected.withUnsafeBufferPointer { s in
+                                for (i, d) in deltas.enumerated() {
+                                    let w = Float(parameters.weights[i])
+                                    d.withUnsafeBufferPointer { d in
+                                        for j in 0..<n {
+                                            let keep = s[j] >= 0 ? d[j] > 0 : d[j] < 0
+                                            m[j] += keep ? d[j] : 0
+                                            v[j] += keep ? w : 0
+                                            up[j] |= d[j] > 0 ? 1 : 0
+                                            down[j] |= d[j] < 0 ? 1 : 0
+                                        }
+                                    }
                                 }
                             }
                         }
-                        if parameters.normalize {
-                            for j in 0..<n { m[j] /= v[j] == 0 ? 1 : v[j] }
-                        }
+                    }
+                    if parameters.normalize {
+                        for j in 0..<n { m[j] /= v[j] == 0 ? 1 : v[j] }
                     }
                 }
             }
             var both = 0
-            for j in 0..<n { both += Int(positive[j] & negative[j]) }
+            positive.withUnsafeBufferPointer { up in
+                negative.withUnsafeBufferPointer { down in
+                    for j in 0..<n { both &+= Int(up[j] & down[j]) }
+                }
+            }
             conflicts = n == 0 ? 0 : Double(both) / Double(n)
         } else {
             mixed.withUnsafeMutableBufferPointer { m in
