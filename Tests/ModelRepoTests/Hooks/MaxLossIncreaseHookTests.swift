@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitHooks
+@testable import MgitMerge
 
 /// The `max-loss-increase` sample hook, run as mgit runs it: a shell script reading the merge's environment.
 @Suite struct MaxLossIncreaseHookTests {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitHooks
+@testable import MgitMerge
 
 /// Whole-model merges: git's three-way rule, dtypes, parameter resolution, refusals.
 @Suite struct CheckpointMergeTests {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitHooks
+@testable import MgitMerge
 
 /// Each method against values worked out by hand or recomputed here in plain Double loops.
 @Suite struct MergeMethodTests {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitHooks
+@testable import MgitMerge
 
 /// What a merge records is enough to recompute it bit for bit, and to describe it on a model card.
 @Suite struct MergeProvenanceTests {

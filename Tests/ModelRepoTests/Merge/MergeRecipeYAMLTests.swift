@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitHooks
+@testable import MgitMerge
 
 /// mergekit configs read into recipes, for every method, and written back.
 @Suite struct MergeRecipeYAMLTests {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitHooks
+@testable import MgitMerge
 
 /// mergekit 0.1.5 itself as the reference: a random-init Llama-shaped model (transformers) and two fine-tunes
 /// made by perturbing it, merged by mergekit and by mgit from the same YAML config, for every deterministic
