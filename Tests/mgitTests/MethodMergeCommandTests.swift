@@ -33,6 +33,24 @@ import Testing
         #expect(parents.count == 2 && parents[1].hasPrefix(headB))
         #expect(try box.git("show", "a:mergekit_config.yml").stdout.contains("merge_method: ties"))
 
+        // show --config prints the config that reproduces the merge; merged again it gives the same tensors.
+        let shown = try box.mgit("show", "a", "--config")
+        let stored = try box.git("show", "a:mergekit_config.yml").stdout
+        #expect(shown.status == 0 && shown.stdout == stored)
+        let replay = box.dir.file("replay.yml")
+        try shown.stdout.write(toFile: replay, atomically: true, encoding: .utf8)
+        #expect(try box.mgit("merge", "--config", replay, "--into", "again", "--no-check").status == 0)
+        let (againTensors, aTensors) = (try box.git("rev-parse", "again:tensors").stdout, try box.git("rev-parse", "a:tensors").stdout)
+        #expect(againTensors == aTensors && !aTensors.isEmpty)
+        #expect(try box.mgit("show", "main", "--config").stderr.contains("not a method merge"))
+        // Exported to a folder: the weights, a model card naming the inputs, the config.
+        #expect(try box.mgit("export", "a", "-o", box.dir.file("release") + "/").status == 0)
+        let card = try String(contentsOfFile: box.dir.file("release/README.md"), encoding: .utf8)
+        #expect(card.hasPrefix("---\nbase_model:\n- ") && card.contains("base_model_relation: merge\ntags:\n- merge\n- mgit\n"))
+        #expect(card.contains(headB))
+        #expect(FileManager.default.fileExists(atPath: box.dir.file("release/mergekit_config.yml")))
+        #expect(try SafeTensors.read(path: box.dir.file("release/model.safetensors")).names.count == 6)
+
         // A mergekit config, into a new branch.
         let config = box.dir.file("slerp.yml")
         try "merge_method: slerp\nmodels:\n  - model: b\n  - model: a~1\nparameters: {t: 0.3}\n"
