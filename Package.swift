@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // HTTP server for `mgit serve`; no traits: swift-configuration is not needed.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // mergekit YAML configs (mgit merge --config).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian packages (scripts/bootstrap installs them).
@@ -44,6 +46,7 @@ let package = Package(
         // Interpolation, loss barriers, evaluators, plots, merge reports.
         .target(name: "MgitMerge", dependencies: [
             "MgitInterop", "MgitTensor", "MgitNetworks", "MgitAlignment", "MgitHooks",
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         // The use cases: commit, rebase, barrier, merge, evaluate, push/pull, history; `Repository`.
         .target(name: "MgitOperations", dependencies: [
