@@ -101,6 +101,9 @@ final class GitRepository {
         var name: String
         var id: ObjectID
         var isTree: Bool
+        /// The git file mode as read (`0o100644`, `0o100755`, `0o120000` link, `0o40000` tree, `0o160000`
+        /// submodule); 0 for an entry about to be written, whose mode follows `isTree`.
+        var mode: Int = 0
     }
 
     /// Writes one tree object from its entries (libgit2 sorts them as git requires).
@@ -127,7 +130,8 @@ final class GitRepository {
             let entry = git_tree_entry_byindex(object, i)
             return TreeEntry(name: String(cString: git_tree_entry_name(entry)),
                              id: ObjectID(git_tree_entry_id(entry).pointee),
-                             isTree: git_tree_entry_type(entry) == GIT_OBJECT_TREE)
+                             isTree: git_tree_entry_type(entry) == GIT_OBJECT_TREE,
+                             mode: Int(git_tree_entry_filemode(entry).rawValue))
         }
     }
 
