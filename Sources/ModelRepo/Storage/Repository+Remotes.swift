@@ -359,7 +359,18 @@ extension Repository {
         let pushNotes = notesTip != nil && notesTip != remoteNotes
         guard remoteTip != tip || pushNotes else { return report }
 
-        if let target {
+        if let target, case .local(let path) = endpoint, !receiveHooks(of: target).isEmpty {
+            // The receiving repository enforces policy in hooks: go through git's receive-pack.
+            var specs: [String] = []
+            if remoteTip != tip { specs.append("\(tip.hex):\(ref)") }
+            if pushNotes, let notesTip { specs.append("\(notesTip.hex):\(Self.metricsNotesRef)") }
+            try pushThroughReceivePack(to: path, specs: specs, remote: remoteName)
+            report.localFastPath = false
+            if remoteTip != tip { report.updated.append(RefUpdate(ref: ref, old: remoteTip?.hex, new: tip.hex)) }
+            if pushNotes, let notesTip {
+                report.updated.append(RefUpdate(ref: Self.metricsNotesRef, old: remoteNotes?.hex, new: notesTip.hex))
+            }
+        } else if let target {
             sweepStaleTemporaryFiles(in: target.gitDirectory)
             let outcome = try ObjectTransfer(source: git, destination: target)
                 .copy(reachableFrom: [tip] + (pushNotes ? [notesTip!] : []), observer: observer)
