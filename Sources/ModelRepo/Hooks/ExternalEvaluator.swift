@@ -99,7 +99,11 @@ public struct ExternalEvaluator: Sendable {
             throw failure("printed '\(shown)': \"accuracy\" is \(accuracyGiven.kindDescription), not a number",
                           stderr: stderr)
         }
-        return EvaluatorResult(loss: loss, accuracy: accuracy, extra: numbers)
+        let result = EvaluatorResult(loss: loss, accuracy: accuracy, extra: numbers)
+        if let problem = result.rangeProblem {
+            throw failure("printed '\(shown)': \(problem)", stderr: stderr)
+        }
+        return result
     }
 
     private func failure(_ what: String, stderr: String) -> MgitError {
