@@ -13,13 +13,18 @@ public enum LossBarrier {
         public var lossBarrierLambda: Double
     }
 
+    /// The most points a curve may have: each is a full evaluation, and a finer curve than this shows nothing new.
+    public static let maximumPoints = 1001
+
     /// Evaluates `points` evenly spaced models from `a` (λ = 0) to `b` (λ = 1).
     ///
     /// - Parameter progress: called after each point with (done, total).
     public static func measure(_ a: Checkpoint, _ b: Checkpoint, points: Int, label: String,
                                evaluator: any CheckpointEvaluator,
                                progress: (Int, Int) -> Void = { _, _ in }) throws -> Measurement {
-        guard points >= 2 else { throw MgitError(.invalidInput, "the barrier needs at least 2 points, got \(points)") }
+        guard points >= 2, points <= maximumPoints else {
+            throw MgitError(.invalidInput, "the barrier needs 2 to \(maximumPoints) points, got \(points)")
+        }
         try Interpolation.checkCompatible(a, b)
         var curvePoints: [BarrierPoint] = []
         for i in 0..<points {

@@ -85,7 +85,7 @@ extension Repository {
         sweepStaleTemporaryFiles()
         let branchName = try request.branch ?? currentBranch()
         let refName = "refs/heads/" + branchName
-        guard git.isValidReferenceName(refName) else {
+        guard git.isValidReferenceName(refName), !Self.reservedRefNames.contains(branchName), !branchName.hasPrefix("-") else {
             throw MgitError(.invalidInput, "'\(branchName)' is not a valid branch name")
         }
         let previousHead = try git.referenceTarget(refName)

@@ -57,6 +57,13 @@ struct Merge: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        // A NaN limit compares false with every barrier: refuse it here, before anything is measured.
+        if let maxBarrier, !(maxBarrier.isFinite && maxBarrier >= 0) {
+            throw MgitError(.invalidInput, "--max-barrier must be a number ≥ 0, got \(maxBarrier)")
+        }
+        guard alpha.isFinite, alpha >= 0, alpha <= 1 else {
+            throw MgitError(.invalidInput, "--alpha must be in [0, 1], got \(alpha)")
+        }
         var options = MergeOptions()
         options.alpha = alpha
         options.align = align
