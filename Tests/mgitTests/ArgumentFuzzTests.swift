@@ -172,3 +172,39 @@ func mlp(seed: UInt64) -> Checkpoint {
     c["fc2.bias"] = Tensor(shape: [4], floats: floats(4))
     return c
 }
+
+/// `export -o`, `train -o` and `--plot` refuse a target that is not a regular file, and leave it as it was.
+@Suite struct OutputTargetTests {
+    @Test func nonRegularTargetsAreRefusedAndLeftAlone() throws {
+        let box = try Sandbox()
+        let checkpoint = box.dir.file("c.safetensors")
+        try SafeTensors.write(mlp(seed: 1), to: checkpoint)
+        #expect(try box.mgit("commit", checkpoint, "-m", "a", "--branch", "a").status == 0)
+        let fifo = box.dir.file("fifo")
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let toStdout = box.dir.file("stdout-link")
+        #expect(symlink("/proc/self/fd/1", toStdout) == 0)
+        let folder = box.dir.file("folder")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let targets = [(fifo, "a FIFO"), (toStdout, "a symbolic link"), (folder, "a folder"), ("/dev/null", "a device node")]
+        for (target, kind) in targets {
+            for arguments in [["export", "a", "-o", target],
+                              ["train", "--hidden", "4", "--test-data", "none", "-o", target],
+                              ["barrier", "a", "a", "--plot", target]] {
+                let r = try MgitProcess.run(MgitProcess.binary, arguments, in: box.repo)
+                let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+                #expect(r.status == 1 && errors.count == 1 && errors[0].contains(kind),
+                        "mgit \(arguments.joined(separator: " ")) → \(r.status): \(r.stderr)")
+            }
+        }
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO)
+        #expect(lstat(toStdout, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK)
+        #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
+        // A regular file is replaced as before.
+        let regular = box.dir.file("out.safetensors")
+        try Data("old".utf8).write(to: URL(fileURLWithPath: regular))
+        #expect(try box.mgit("export", "a", "-o", regular).status == 0)
+        #expect(FileManager.default.contents(atPath: regular) == FileManager.default.contents(atPath: checkpoint))
+    }
+}

@@ -64,6 +64,7 @@ struct Merge: ParsableCommand {
         guard alpha.isFinite, alpha >= 0, alpha <= 1 else {
             throw MgitError(.invalidInput, "--alpha must be in [0, 1], got \(alpha)")
         }
+        if let plot { try OutputTarget.requireRegularOrAbsent(plot) }
         var options = MergeOptions()
         options.alpha = alpha
         options.align = align
