@@ -208,3 +208,37 @@ func mlp(seed: UInt64) -> Checkpoint {
         #expect(FileManager.default.contents(atPath: regular) == FileManager.default.contents(atPath: checkpoint))
     }
 }
+
+/// A failed command changes nothing: with only the lineage database read-only, a commit fails before the
+/// branch moves (issue 11, class 6). Root may write any file, so as root the commands run as `nobody`.
+@Suite struct ReadOnlyLineageTests {
+    @Test func aCommitThatCannotUpdateTheLineageFailsBeforeTheBranchMoves() throws {
+        let box = try Sandbox()
+        let asRoot = getuid() == 0
+        func run(_ executable: String, _ arguments: [String]) throws -> CommandResult {
+            guard asRoot else { return try MgitProcess.run(executable, arguments, in: box.repo) }
+            return try MgitProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", executable]
+                                       + arguments, in: box.repo, environment: ["HOME": box.dir.path])
+        }
+        func own(_ user: String) throws {
+            if asRoot { _ = try MgitProcess.run("/bin/chown", ["-R", user, box.dir.path], in: box.dir.path) }
+        }
+        let checkpoint = box.dir.file("c.safetensors")
+        try SafeTensors.write(mlp(seed: 1), to: checkpoint)
+        try own("65534:65534")
+        #expect(try run(MgitProcess.binary, ["commit", checkpoint, "-m", "a", "--branch", "a"]).status == 0)
+        let database = box.repo + "/.mgit/lineage.sqlite"
+        #expect(chmod(database, 0o444) == 0)
+        let before = try run("/usr/bin/git", ["for-each-ref"]).stdout
+        try SafeTensors.write(mlp(seed: 2), to: checkpoint)
+        try own("65534:65534")
+        let r = try run(MgitProcess.binary, ["commit", checkpoint, "-m", "b", "--branch", "a"])
+        #expect(r.status == 2 && r.stderr.contains("read-only") && r.stderr.contains("nothing was changed"), "\(r.stderr)")
+        #expect(try run("/usr/bin/git", ["for-each-ref"]).stdout == before)
+        #expect(before.contains("refs/heads/a"))
+        #expect(chmod(database, 0o644) == 0)
+        #expect(try run(MgitProcess.binary, ["commit", checkpoint, "-m", "b", "--branch", "a"]).status == 0)
+        try own("0:0")
+        try StoreAudit.expectSound(box.repo)
+    }
+}

@@ -101,7 +101,12 @@ extension Repository {
         try git.updateReference(refName, to: commit, expected: previousHead,
                                 logMessage: "mgit \(request.operation.operation): \(request.message)")
         if try git.headReferenceName() == refName { try? git.resetIndex(to: tree) }
-        try catchUpLineage()
+        // The commit has landed (git is the truth): a lineage update that fails now is a warning, not a failure
+        // that would make a script retry a commit that exists; the next command catches the database up.
+        do { try catchUpLineage() } catch let error as MgitError {
+            MgitWarning.emit("committed \(commit.hex.prefix(10)), but the lineage database was not updated (\(error.message)); "
+                             + "the next mgit command catches it up, or run 'mgit reindex'")
+        }
 
         let result = CommitResult(commit: commit.hex, branch: branchName, parents: parents.map(\.hex),
                                   tensors: stored.entries.count, reusedTensors: stored.reused, bytesAdded: stored.bytesAdded,

@@ -102,6 +102,11 @@ public final class Repository {
             throw MgitError(.io, "cannot \(what): the repository at '\(root)' is read-only "
                             + "(no write permission on '\(dir)'); nothing was changed")
         }
+        // The lineage database is written after the ref moves: find out now that it cannot be, not afterwards.
+        if access(lineage.path, F_OK) == 0, access(lineage.path, W_OK) != 0 {
+            throw MgitError(.io, "cannot \(what): the lineage database '\(lineage.path)' is read-only; make it writable "
+                            + "(or remove it and run 'mgit reindex'); nothing was changed")
+        }
     }
 
     // MARK: Config
