@@ -75,7 +75,7 @@ public struct ExternalEvaluator: Sendable {
         return try evaluate(checkpointAt: path)
     }
 
-    private func parse(_ line: String, stderr: String) throws -> EvaluatorResult {
+    func parse(_ line: String, stderr: String) throws -> EvaluatorResult {
         let shown = line.count > 200 ? String(line.prefix(200)) + "…" : line
         let fields: [(key: String, value: JSONValue)]
         do {

@@ -234,12 +234,12 @@ final class GitRepository {
     /// until it succeeds, so a crash or a concurrent writer never leaves a ref to a half-written commit.
     func updateReference(_ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String) throws {
         var ref: OpaquePointer?
-        let rc: Int32 = target.withGit { t in
+        let rc: Int32 = LockJournal.recording([name + ".lock"], in: gitDirectory) { target.withGit { t in
             if let expected {
                 return expected.withGit { e in git_reference_create_matching(&ref, handle, name, t, 1, e, logMessage) }
             }
             return git_reference_create(&ref, handle, name, t, 0, logMessage)
-        }
+        } }
         if rc == GIT_EEXISTS.rawValue || rc == GIT_EMODIFIED.rawValue {
             throw MgitError(.busy, "'\(name)' was changed by another process meanwhile; nothing was changed, try again")
         }
@@ -252,7 +252,9 @@ final class GitRepository {
         var ref: OpaquePointer?
         try check(git_reference_lookup(&ref, handle, name), "reading '\(name)'", code: .notFound)
         defer { git_reference_free(ref) }
-        try check(git_reference_delete(ref), "deleting '\(name)'")
+        try LockJournal.recording([name + ".lock", "packed-refs.lock"], in: gitDirectory) {
+            _ = try check(git_reference_delete(ref), "deleting '\(name)'")
+        }
     }
 
     /// All references whose names match a glob (`refs/heads/*`), with the commits they point to (tags peeled).
@@ -286,7 +288,9 @@ final class GitRepository {
 
     /// Points HEAD at a branch reference.
     func setHead(_ referenceName: String) throws {
-        try check(git_repository_set_head(handle, referenceName), "switching HEAD to '\(referenceName)'")
+        try LockJournal.recording(["HEAD.lock"], in: gitDirectory) {
+            _ = try check(git_repository_set_head(handle, referenceName), "switching HEAD to '\(referenceName)'")
+        }
     }
 
     /// Resolves a revision (`main`, `v1`, `a1b2c3`, `HEAD~2`, `main^2`) to a commit.
@@ -398,6 +402,8 @@ extension GitRepository {
         } else {
             try check(git_index_clear(index), "clearing the index")
         }
-        try check(git_index_write(index), "writing the git index")
+        try LockJournal.recording(["index.lock"], in: gitDirectory) {
+            _ = try check(git_index_write(index), "writing the git index")
+        }
     }
 }

@@ -235,7 +235,10 @@ extension Repository {
             let specs = ["+refs/heads/*:\(incomingNamespace)heads/*", "+refs/tags/*:\(incomingNamespace)tags/*",
                          "+refs/notes/*:\(incomingNamespace)notes/*"]
             do {
-                let progress = try GitRemote.anonymous(url: remote.url, in: git).fetch(specs, observer: observer)
+                // libgit2 locks refs in the quarantine namespace only mgit writes: recorded as a folder.
+                let progress = try LockJournal.recording(["refs/mgit/"], in: git.gitDirectory) {
+                    try GitRemote.anonymous(url: remote.url, in: git).fetch(specs, observer: observer)
+                }
                 report.objects = progress.objects
                 report.bytes = progress.bytes
                 report.seconds = progress.seconds
