@@ -10,7 +10,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "mgit-fuzz",
-            dependencies: [.product(name: "ModelRepo", package: "mgit")],
+            dependencies: [.product(name: "ModelRepo", package: "mgit")],  // its modules, imported @testable
             // libFuzzer provides main(); the target only defines LLVMFuzzerTestOneInput.
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),

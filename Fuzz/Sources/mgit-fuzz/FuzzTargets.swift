@@ -1,5 +1,9 @@
 import Foundation
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitAlignment
+@testable import MgitHooks
 
 /// One libFuzzer entry point for every parser of outside data; `MGIT_FUZZ_TARGET` picks the parser.
 ///
@@ -32,7 +36,7 @@ enum FuzzTarget: String, CaseIterable {
     }()
 
     static let commit = String(repeating: "0", count: 40)
-    static let evaluator = ExternalEvaluator(command: "fuzz")
+    static let externalEvaluator = ExternalEvaluator(command: "fuzz")
 
     func run(_ bytes: UnsafeRawBufferPointer) {
         switch self {
@@ -55,7 +59,7 @@ enum FuzzTarget: String, CaseIterable {
         case .spec:
             _ = try? PermutationSpec(json: String(decoding: bytes, as: UTF8.self))
         case .evaluator:
-            _ = try? Self.evaluator.parse(String(decoding: bytes, as: UTF8.self), stderr: "")
+            _ = try? Self.externalEvaluator.parse(String(decoding: bytes, as: UTF8.self), stderr: "")
         case .trailers:
             _ = CommitTrailers.parse(String(decoding: bytes, as: UTF8.self))
         }
@@ -66,4 +70,22 @@ enum FuzzTarget: String, CaseIterable {
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     FuzzTarget.selected.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
+}
+
+/// libFuzzer's driver (compiler-rt): runs the fuzzing loop over `callback` with libFuzzer's own flags.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+/// SwiftPM links an executable target with its entry point renamed to `<module>_main` (so tests can link the
+/// module); with `-parse-as-library` there is no Swift main, so this is it: hand over to libFuzzer's driver.
+@_cdecl("mgit_fuzz_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
+        guard let data else { return 0 }
+        return fuzzOneInput(data, size)
+    }
 }

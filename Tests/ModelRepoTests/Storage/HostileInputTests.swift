@@ -1,6 +1,14 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// The validation layer for data read from git and from evaluators and hooks (issue 11): every malformed
 /// value is an `MgitError` naming what and where, never a trap.
@@ -129,7 +137,7 @@ import Testing
         case "dotDFile": try scratch.hook("pre-merge.d", "#!/bin/sh\nexit 0\n")
         default: try scratch.hook("pre-merge", "#!/bin/sh\nexit 0\n", executable: false)
         }
-        let outcomes = try HookRunner.run("pre-merge", in: scratch.repository, payload: ["x": 1])
+        let outcomes = try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: ["x": 1])
         #expect(outcomes.count == 1 && outcomes.allSatisfy { !$0.accepted }, "\(outcomes)")
         let error = try #require(HookRunner.rejection(outcomes))
         #expect(error.code == .rejected && error.message.contains("could not be run"), "\(error.message)")
