@@ -115,3 +115,24 @@ import Testing
         try server.expectUsable(local)
     }
 }
+
+/// Annotated tags arrive as tag objects (not flattened to lightweight tags) on every transport, and a tag of a
+/// tree (git allows it) neither traps nor stops the clone.
+@Suite struct AnnotatedTagTests {
+    @Test(arguments: [Transport.path, .gitDaemon])
+    func annotatedTagsArriveAsTagObjects(_ transport: Transport) throws {
+        let server = try HostileServer(transport)
+        try server.git(["tag", "-a", "v1", "-m", "release one", "main"])
+        let tree = try server.git(["rev-parse", "main^{tree}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try server.git(["tag", "-a", "treetag", "-m", "a tree", tree])
+        let local = server.dir.file("local")
+        try server.mgitOK(["clone", server.url, local], in: server.dir.path)
+        let kind = try MgitProcess.run("/usr/bin/git", ["cat-file", "-t", "refs/tags/v1"], in: local)
+        #expect(kind.stdout == "tag\n", "\(kind.stdout)\(kind.stderr)")
+        let message = try MgitProcess.run("/usr/bin/git", ["cat-file", "tag", "refs/tags/v1"], in: local).stdout
+        #expect(message.contains("release one"))
+        let same = try server.git(["rev-parse", "refs/tags/v1"]).stdout
+        #expect(try MgitProcess.run("/usr/bin/git", ["rev-parse", "refs/tags/v1"], in: local).stdout == same)
+        try StoreAudit.expectSound(local)
+    }
+}
