@@ -21,7 +21,7 @@ extension Repository {
         if let custom = target.configString("core.hooksPath"), !custom.isEmpty {
             folder = custom.hasPrefix("/") ? custom : (target.isBare ? target.gitDirectory : target.workDirectory) + custom
         }
-        return Self.receiveHookNames.filter { access(folder + "/" + $0, X_OK) == 0 }
+        return Self.receiveHookNames.filter { FileAccess.isExecutable(folder + "/" + $0) }
     }
 
     /// Runs `git push --atomic --porcelain <path> <specs>` from this repository; throws `.rejected` with git's
@@ -51,6 +51,6 @@ extension Repository {
     /// `git` on PATH, or nil.
     private static func gitExecutable() -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { $0 + "/git" }.first { access($0, X_OK) == 0 }
+        return path.split(separator: ":").map { $0 + "/git" }.first { FileAccess.isExecutable($0) }
     }
 }
