@@ -365,11 +365,27 @@ public struct PermutationSpec: Sendable, Equatable {
         bytes.withUnsafeBytes { src in
             out.withUnsafeMutableBytes { dst in
                 guard block > 0 else { return }
-                for o in 0..<outer {
-                    let base = o * count * block
-                    for (i, j) in indices.enumerated() {
-                        (dst.baseAddress! + base + i * block)
-                            .copyMemory(from: src.baseAddress! + base + j * block, byteCount: block)
+                indices.withUnsafeBufferPointer { index in
+                    for o in 0..<outer {
+                        let base = o * count * block
+                        // Single 4- and 2-byte elements (the last axis of an F32/BF16 matrix) move as words: a
+                        // byte copy call per element is what makes an unoptimised build crawl on embeddings.
+                        if block == 4 {
+                            for i in 0..<count {
+                                dst.storeBytes(of: src.load(fromByteOffset: base + index[i] * 4, as: UInt32.self),
+                                               toByteOffset: base + i * 4, as: UInt32.self)
+                            }
+                        } else if block == 2 {
+                            for i in 0..<count {
+                                dst.storeBytes(of: src.load(fromByteOffset: base + index[i] * 2, as: UInt16.self),
+                                               toByteOffset: base + i * 2, as: UInt16.self)
+                            }
+                        } else {
+                            for i in 0..<count {
+                                (dst.baseAddress! + base + i * block)
+                                    .copyMemory(from: src.baseAddress! + base + index[i] * block, byteCount: block)
+                            }
+                        }
                     }
                 }
             }
