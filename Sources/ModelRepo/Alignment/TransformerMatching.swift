@@ -86,6 +86,11 @@ struct HeadMatchingProblem {
     let shapes: [String: [Int]]
     var terms: [String: [Term]] = [:]
     var versions: [String: Int] = [:]
+    /// For each unit, the versions of everything its scores depend on when it was last solved: a unit whose
+    /// inputs have not changed since would find the same permutations again, so it is skipped.
+    var solvedAt: [String: [Int]] = [:]
+    /// The last solution of each permutation without heads, to warm-start the next solve.
+    var warmStarts: [String: LinearAssignment] = [:]
 
     init(a: Checkpoint, b: Checkpoint, spec: PermutationSpec, sizes: [String: Int]) throws {
         self.spec = spec
@@ -225,6 +230,14 @@ struct HeadMatchingProblem {
     mutating func step(_ unit: String, permutations: PermutationSet) throws -> (updated: [String: Permutation], solved: Int) {
         let members = [unit] + spec.permutationNames.filter { spec.headStructures[$0]?.sameHeadsAs == unit }
         let n = sizes[unit]!
+        let inputs = members.flatMap { name in
+            terms[name]!.flatMap { term -> [Int] in
+                guard shapes[term.tensor]!.count == 2 else { return [] }
+                return dependencies(term.tensor, axis: 1 - term.axis).map { versions[$0, default: 0] }
+            }
+        }
+        if solvedAt[unit] == inputs { return ([:], 0) }
+        solvedAt[unit] = inputs
         var scores: [[Float]] = []
         for name in members { scores.append(score(name, permutations: permutations)) }
         func value(_ s: [Float], _ p: [Int]) -> Double { (0..<n).reduce(0.0) { $0 + Double(s[$1 * n + p[$1]]) } }
@@ -280,7 +293,9 @@ struct HeadMatchingProblem {
                 proposal.append(indices)
             }
         } else {
-            let solution = try LinearAssignment.solve(maximizing: scores[0], n: n)
+            let solution = try LinearAssignment.solve(maximizing: scores[0], n: n,
+                                                      warmStart: warmStarts[unit].map { .init($0) })
+            warmStarts[unit] = solution
             solved += 1
             proposal = [solution.assignment]
         }

@@ -61,6 +61,21 @@ import Testing
         if let logits = reference["logits"] {
             #expect(NaiveReference.relativeError(output.logits?.values ?? [], logits.doubles()) < 1e-4, "\(name) logits")
         }
+        if let loss = reference["loss"]?.doubles().first, let logits = reference["logits"]?.doubles() {
+            // The loss transformers reports for labels = input_ids, and accuracy counted from its logits.
+            let network = try TransformerNetwork(config: config, checkpoint: checkpoint)
+            let evaluation = try network.nextTokenEvaluation(tokens, batch: 2)
+            #expect(evaluation.count == 3 * 6)
+            #expect(abs(evaluation.loss - loss) < 1e-4 * max(1, loss), "\(name): \(evaluation.loss) vs \(loss)")
+            var right = 0
+            for s in 0..<3 {
+                for t in 0..<6 {
+                    let row = Array(logits[((s * 7 + t) * config.vocabSize)..<((s * 7 + t + 1) * config.vocabSize)])
+                    if row.firstIndex(of: row.max()!) == ids[s * 7 + t + 1] { right += 1 }
+                }
+            }
+            #expect(evaluation.accuracy == Double(right) / 18, "\(name)")
+        }
         switch name {
         case "gpt2": #expect(checkpoint.namedTensors.allSatisfy { $0.tensor.dtype == .bf16 })
         case "llama-gqa": #expect(config.kvHeads == 2 && config.heads == 4 && !config.tieWordEmbeddings && config.ropeTheta == 500)
@@ -77,6 +92,25 @@ import Testing
         let short = TokenBatch(batch: 1, length: 3, ids: Array(long.ids[0..<3]))
         let a = try network.forward(long).logits!, b = try network.forward(short).logits!
         #expect(NaiveReference.relativeError(Array(a.values[0..<(3 * config.vocabSize)]), b.values.map(Double.init)) < 1e-6)
+    }
+
+    @Test func tokenFilesAreReadAndValidated() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-tokens-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var data = Checkpoint()
+        data["input_ids"] = Tensor(dtype: .i64, shape: [2, 3], bytes: [5, 0, 7, 1, 2, 3].flatMap {
+            withUnsafeBytes(of: Int64($0).littleEndian, Array.init)
+        })
+        try SafeTensors.write(data, to: folder + "/t.safetensors")
+        #expect(try TokenBatch.read(path: folder + "/t.safetensors") == TokenBatch(batch: 2, length: 3, ids: [5, 0, 7, 1, 2, 3]))
+        data["input_ids"] = Tensor(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6])
+        try SafeTensors.write(data, to: folder + "/f.safetensors")
+        #expect(mgitError { _ = try TokenBatch.read(path: folder + "/f.safetensors") }?.message.contains("integer type") == true)
+        let config = TransformerFixtures.config(.bert, lmHead: true)
+        let encoder = try TransformerNetwork(config: config, checkpoint: TransformerFixtures.checkpoint(config, seed: 1))
+        #expect(mgitError { _ = try encoder.nextTokenEvaluation(TokenBatch(batch: 1, length: 3, ids: [1, 2, 3])) }?
+            .message.contains("is an encoder") == true)
     }
 
     @Test func outOfRangeTokensAndLongSequencesAreRefused() throws {

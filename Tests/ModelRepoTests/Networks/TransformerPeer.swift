@@ -83,8 +83,13 @@ def build(name, model, vocab, types=0, bf16=False):
         tt = torch.randint(0, types, (3, 7))
         kwargs["token_type_ids"] = tt
         ref["token_type_ids"] = tt.to(torch.int64)
+    decoder = not name.startswith("bert")
+    if decoder:
+        kwargs["labels"] = ids
     with torch.no_grad():
         o = model(**kwargs)
+    if decoder:
+        ref["loss"] = o.loss.reshape(1).contiguous()
     if hasattr(o, "logits"):
         ref["logits"] = o.logits.reshape(21, -1).contiguous()
         ref["hidden"] = o.hidden_states[-1].reshape(21, -1).contiguous()
