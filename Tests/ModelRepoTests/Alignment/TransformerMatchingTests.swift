@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitAlignment
 
 /// Weight matching with heads brings a planted function-preserving permutation back exactly.
 @Suite struct TransformerMatchingTests {

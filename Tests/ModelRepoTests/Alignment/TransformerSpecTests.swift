@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitAlignment
 
 /// The built-in transformer specs: random function-preserving permutations really preserve the function
 /// (an exact identity, up to float summation order), move bytes exactly, and survive a JSON round trip.

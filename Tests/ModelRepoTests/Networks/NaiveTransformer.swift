@@ -1,5 +1,8 @@
 import Foundation
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitAlignment
 
 /// A transformer forward pass written as plain Double loops, token by token and head by head, straight from
 /// the papers and Hugging Face's modelling files: the reference the BLAS forward passes are checked against.

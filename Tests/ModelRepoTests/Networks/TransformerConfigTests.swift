@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitAlignment
 
 /// Architecture detection from config.json and, without one, from tensor names.
 @Suite struct TransformerConfigTests {

@@ -1,4 +1,7 @@
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitAlignment
 
 /// Tiny transformer configurations and random checkpoints with Hugging Face tensor names.
 enum TransformerFixtures {

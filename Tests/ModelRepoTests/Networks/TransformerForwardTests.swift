@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitAlignment
 
 /// The transformer forward passes against plain Double loops (NaiveTransformer) and against the Python
 /// `transformers` package on tiny random models it wrote (TransformerPeer).

@@ -1,5 +1,8 @@
 import Foundation
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitNetworks
+@testable import MgitAlignment
 
 /// Tiny randomly initialised transformers written by the Python `transformers` package, with its outputs on a
 /// fixed batch: the independent reference the forward passes are checked against.
