@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import ModelRepo
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `mgit-bench serve`: page times and memory of `mgit serve` on a long history (docs/PERFORMANCE.md).
 struct ServeBench: ParsableCommand {
@@ -65,7 +62,7 @@ struct ServeBench: ParsableCommand {
         let out = Pipe()
         server.standardOutput = out
         try server.run()
-        defer { kill(server.processIdentifier, SIGTERM); server.waitUntilExit() }
+        defer { server.terminate(); server.waitUntilExit() }  // SIGTERM: the server stops cleanly
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")), server.isRunning { line.append(out.fileHandleForReading.availableData) }
         let text = String(decoding: line, as: UTF8.self)
