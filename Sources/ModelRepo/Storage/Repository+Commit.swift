@@ -124,7 +124,8 @@ extension Repository {
         let stored = try storeTensors(source)
         var operation = request.operation
         operation.branch = branchName
-        let manifest = CheckpointManifest(metadata: source.metadata, tensors: stored.entries)
+        let manifest = CheckpointManifest(metadata: source.metadata, hasMetadataMap: source.hasMetadataMap,
+                                          tensors: stored.entries)
 
         var rootEntries: [GitRepository.TreeEntry] = []
         rootEntries.append(.init(name: "manifest.json", id: try git.writeBlob(try manifest.encoded()), isTree: false))
@@ -136,7 +137,7 @@ extension Repository {
             rootEntries.append(.init(name: name, id: try git.writeBlob(bytes), isTree: false))
         }
         let tensorTree = try git.writeTree(stored.entries.map {
-            .init(name: String($0.path.dropFirst("tensors/".count)), id: ObjectID(hex: $0.blob)!, isTree: false)
+            .init(name: String($0.path.dropFirst("tensors/".count)), id: ObjectID(hex: $0.blob)!, isTree: $0.chunkBytes != nil)
         })
         rootEntries.append(.init(name: "tensors", id: tensorTree, isTree: true))
         let tree = try git.writeTree(rootEntries)
@@ -166,6 +167,7 @@ extension Repository {
     /// its stored bytes compare equal to the new ones.
     private func storeTensors(_ source: any TensorSource) throws -> (entries: [CheckpointManifest.Entry], reused: Int, bytesAdded: Int) {
         let count = source.tensorCount
+        let chunking = try tensorChunking()
         var seenNames = Set<String>()
         var paths = Set<String>()
         var described: [(name: String, dtype: DType, shape: [Int])] = []
@@ -183,30 +185,57 @@ extension Repository {
         var reused = 0
         var bytesAdded = 0
         var entries: [CheckpointManifest.Entry] = []
+        var chunkIDs: [Int: [ObjectID]] = [:]  // entry index → its chunks' blob ids, for chunked tensors
+        /// Stores one blob (a whole tensor or one chunk) unless the store has it; says whether it was added.
+        func store(_ bytes: UnsafeRawBufferPointer, _ what: String) throws -> (ObjectID, Bool) {
+            try writer.addBlob(bytes) { id in
+                guard git.contains(id) else { return false }
+                try git.withObject(id, "stored \(what)") { stored in
+                    guard stored.count == bytes.count,
+                          bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0 else {
+                        throw MgitError(.corrupt, "\(what) has the id \(id) of a different stored object "
+                                        + "(a SHA-1 collision or a damaged store); nothing was committed")
+                    }
+                }
+                return true
+            }
+        }
         for i in 0..<count {
             let d = described[i]
-            let (id, byteCount) = try source.withBytes(of: i) { bytes -> (ObjectID, Int) in
-                let (objectID, added) = try writer.addBlob(bytes) { objectID in
-                    let id = objectID
-                    guard git.contains(id) else { return false }
-                    try git.withObject(id, "stored tensor '\(d.name)'") { stored in
-                        guard stored.count == bytes.count,
-                              bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0 else {
-                            throw MgitError(.corrupt, "tensor '\(d.name)' has the id \(id) of a different stored object "
-                                            + "(a SHA-1 collision or a damaged store); nothing was committed")
-                        }
-                    }
-                    return true
+            let (entry, chunks) = try source.withBytes(of: i) { bytes -> (CheckpointManifest.Entry, [ObjectID]?) in
+                var entry = CheckpointManifest.Entry(name: d.name, dtype: d.dtype, shape: d.shape, blob: "",
+                                                     path: "tensors/" + TensorPath.encode(d.name), bytes: bytes.count)
+                guard let chunkBytes = chunking.chunkBytes(byteCount: bytes.count, shape: d.shape) else {
+                    let (id, added) = try store(bytes, "tensor '\(d.name)'")
+                    if added { bytesAdded += bytes.count } else { reused += 1 }
+                    entry.blob = id.hex
+                    return (entry, nil)
                 }
-                if added { bytesAdded += bytes.count } else { reused += 1 }
-                return (objectID, bytes.count)
+                entry.chunkBytes = chunkBytes
+                var ids: [ObjectID] = []
+                var anyAdded = false
+                for (index, range) in TensorChunking.ranges(byteCount: bytes.count, chunkBytes: chunkBytes).enumerated() {
+                    let (id, added) = try store(UnsafeRawBufferPointer(rebasing: bytes[range]),
+                                                "chunk \(index) of tensor '\(d.name)'")
+                    if added { bytesAdded += range.count; anyAdded = true }
+                    ids.append(id)
+                }
+                if !anyAdded { reused += 1 }
+                return (entry, ids)
             }
             source.releasePages(of: i)
-            entries.append(.init(name: d.name, dtype: d.dtype, shape: d.shape, blob: id.hex,
-                                 path: "tensors/" + TensorPath.encode(d.name), bytes: byteCount))
+            if let chunks { chunkIDs[entries.count] = chunks }
+            entries.append(entry)
         }
         if try writer.finish() != nil {
             try git.refreshObjects()
+        }
+        // Chunk trees name their blobs, so they are written once the pack holding those blobs is in place.
+        for (index, ids) in chunkIDs {
+            let tree = try git.writeTree(ids.enumerated().map {
+                .init(name: TensorChunking.entryName($0.offset), id: $0.element, isTree: false)
+            })
+            entries[index].blob = tree.hex
         }
         return (entries, reused, bytesAdded)
     }

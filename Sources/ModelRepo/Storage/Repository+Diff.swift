@@ -39,10 +39,7 @@ extension Repository {
     }
 
     func loadTensor(_ entry: CheckpointManifest.Entry) throws -> Tensor {
-        let bytes = try git.withObject(ObjectID(hex: entry.blob)!, "tensor '\(entry.name)'") { Array($0) }
-        guard bytes.count == entry.bytes else {
-            throw MgitError(.corrupt, "tensor '\(entry.name)' has \(bytes.count) bytes in the store but its manifest says \(entry.bytes)")
-        }
+        let bytes = try tensorBytes(entry, commit: "the compared commit")
         return Tensor(dtype: entry.dtype, shape: entry.shape, bytes: bytes)
     }
 }

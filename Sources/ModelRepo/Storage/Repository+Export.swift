@@ -40,18 +40,10 @@ extension Repository {
     public func export(_ revision: String, to path: String) throws -> ExportResult {
         let (commit, manifest) = try manifest(at: revision)
         let entries = manifest.tensors.map { TensorEntry(name: $0.name, dtype: $0.dtype, shape: $0.shape) }
-        let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: manifest.metadata)
+        let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: manifest.metadata,
+                                           hasMetadataMap: manifest.hasMetadataMap)
         for tensor in manifest.tensors {
-            guard let id = ObjectID(hex: tensor.blob) else {
-                throw MgitError(.corrupt, "the manifest of \(commit.prefix(12)) names tensor '\(tensor.name)' with a bad blob id")
-            }
-            try git.withObject(id, "tensor '\(tensor.name)'") { bytes in
-                guard bytes.count == tensor.bytes else {
-                    throw MgitError(.corrupt, "tensor '\(tensor.name)' of \(commit.prefix(12)) has \(bytes.count) bytes "
-                                    + "in the store but the manifest says \(tensor.bytes)")
-                }
-                try writer.append(bytes)
-            }
+            try forEachPiece(of: tensor, commit: commit) { try writer.append($0) }
         }
         try writer.finish()
         return ExportResult(commit: commit, path: path, tensors: manifest.tensors.count, bytes: manifest.byteCount)
@@ -65,11 +57,9 @@ extension Repository {
 
     func loadCheckpoint(_ manifest: CheckpointManifest, commit: String) throws -> Checkpoint {
         var checkpoint = Checkpoint(metadata: manifest.metadata)
+        checkpoint.hasMetadataMap = manifest.hasMetadataMap
         for t in manifest.tensors {
-            let bytes = try git.withObject(ObjectID(hex: t.blob)!, "tensor '\(t.name)'") { Array($0) }
-            guard bytes.count == t.bytes else {
-                throw MgitError(.corrupt, "tensor '\(t.name)' of \(commit.prefix(12)) has \(bytes.count) bytes in the store but the manifest says \(t.bytes)")
-            }
+            let bytes = try tensorBytes(t, commit: commit)
             checkpoint[t.name] = Tensor(dtype: t.dtype, shape: t.shape, bytes: bytes)
         }
         return checkpoint

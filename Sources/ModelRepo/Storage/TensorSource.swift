@@ -4,6 +4,8 @@
 protocol TensorSource {
     var tensorCount: Int { get }
     var metadata: [String: String] { get }
+    /// Whether the source had a `__metadata__` map, even an empty one.
+    var hasMetadataMap: Bool { get }
     /// Name, dtype and shape of tensor `index`.
     func describe(_ index: Int) -> (name: String, dtype: DType, shape: [Int])
     /// Lends tensor `index`'s raw bytes.
