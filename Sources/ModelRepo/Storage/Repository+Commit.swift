@@ -52,10 +52,15 @@ struct CommitRequest {
     var extraFiles: [String: [UInt8]] = [:]
     /// The branch head the operation started from: if the branch moved meanwhile, the commit is refused.
     var expectedHead: ObjectID? = nil
+    /// A model folder's other files, already stored as blobs; they go under `files/` and into the manifest.
+    var modelFiles: [ModelFile]? = nil
 }
 
 extension Repository {
-    /// Imports a safetensors checkpoint (a file, or a sharded `*.index.json`) as one commit.
+    /// Imports a safetensors checkpoint (a file, a sharded `*.index.json`, or a model folder) as one commit.
+    ///
+    /// A folder's tensors are stored as a file's are, each remembering its shard; its other files (config,
+    /// tokenizer, model card) are stored byte for byte as ordinary blobs under `files/` (``ModelFolder``).
     ///
     /// - Parameters:
     ///   - branch: the branch to commit on (default: HEAD's); a branch that does not exist yet is created, and
@@ -63,14 +68,29 @@ extension Repository {
     ///   - metrics: figures to record with the commit (stored in its `operation.json`).
     public func commit(checkpointAt path: String, message: String, branch: String? = nil, metrics: [Metric] = [],
                        author: Person? = nil, architecture: [UInt8]? = nil) throws -> CommitResult {
-        let reader = try SafeTensorsReader(path: path)
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         var request = CommitRequest(
             message: message, branch: branch,
             operation: OperationRecord(operation: "import", branch: nil, sourceFile: fileName, metrics: metrics),
             author: author, trailers: [("Import", fileName)])
         if let architecture { request.extraFiles["arch.json"] = architecture }
-        return try commit(reader, request)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            try requireWritable("commit")
+            let folder = try ModelFolder(path: path, maxFileSize: try maxModelFileSize())
+            let source = try folder.tensorSource()
+            try source.checkMetadataAgrees()
+            request.modelFiles = try folder.otherFiles.map { relative in
+                let bytes: Data
+                do { bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/" + relative)) } catch {
+                    throw MgitError(.io, "cannot read '\(folder.path)/\(relative)': \(error.localizedDescription)")
+                }
+                let id = try bytes.withUnsafeBytes { try git.writeBlob($0) }
+                return ModelFile(path: relative, blob: id.hex, bytes: bytes.count)
+            }
+            return try commit(source, request)
+        }
+        return try commit(try SafeTensorsReader(path: path), request)
     }
 
     /// Commits a checkpoint held in memory (training, rebase, merge).
@@ -125,7 +145,7 @@ extension Repository {
         var operation = request.operation
         operation.branch = branchName
         let manifest = CheckpointManifest(metadata: source.metadata, hasMetadataMap: source.hasMetadataMap,
-                                          tensors: stored.entries)
+                                          tensors: stored.entries, files: request.modelFiles)
 
         var rootEntries: [GitRepository.TreeEntry] = []
         rootEntries.append(.init(name: "manifest.json", id: try git.writeBlob(try manifest.encoded()), isTree: false))
@@ -140,6 +160,10 @@ extension Repository {
             .init(name: String($0.path.dropFirst("tensors/".count)), id: ObjectID(hex: $0.blob)!, isTree: $0.chunkBytes != nil)
         })
         rootEntries.append(.init(name: "tensors", id: tensorTree, isTree: true))
+        if let files = request.modelFiles, !files.isEmpty {
+            rootEntries.append(.init(name: "files", id: try writeFolderTree(files.map { ($0.path, ObjectID(hex: $0.blob)!) }),
+                                     isTree: true))
+        }
         let tree = try git.writeTree(rootEntries)
 
         let trailers = CommitTrailers(operation: operation.operation, branch: branchName, sources: operation.sources,
@@ -204,7 +228,8 @@ extension Repository {
             let d = described[i]
             let (entry, chunks) = try source.withBytes(of: i) { bytes -> (CheckpointManifest.Entry, [ObjectID]?) in
                 var entry = CheckpointManifest.Entry(name: d.name, dtype: d.dtype, shape: d.shape, blob: "",
-                                                     path: "tensors/" + TensorPath.encode(d.name), bytes: bytes.count)
+                                                     path: "tensors/" + TensorPath.encode(d.name), bytes: bytes.count,
+                                                     file: source.file(of: i))
                 guard let chunkBytes = chunking.chunkBytes(byteCount: bytes.count, shape: d.shape) else {
                     let (id, added) = try store(bytes, "tensor '\(d.name)'")
                     if added { bytesAdded += bytes.count } else { reused += 1 }
@@ -238,5 +263,34 @@ extension Repository {
             entries[index].blob = tree.hex
         }
         return (entries, reused, bytesAdded)
+    }
+}
+
+extension Repository {
+    /// The largest non-tensor file a folder commit takes (`commit.maxFileSize`, default 50 MiB).
+    func maxModelFileSize() throws -> Int {
+        guard let text = config.string(ModelFolder.maxFileSizeKey) else { return ModelFolder.defaultMaxFileSize }
+        guard let size = ByteSize.parse(text) else {
+            throw MgitError(.invalidInput, "config \(ModelFolder.maxFileSizeKey) is '\(text)', not a size; "
+                            + "give one like 50MiB (mgit config \(ModelFolder.maxFileSizeKey) 50MiB)")
+        }
+        return size
+    }
+
+    /// Writes the trees for `files` (`/`-separated paths, each with its blob) and returns the top one.
+    func writeFolderTree(_ files: [(path: String, id: ObjectID)]) throws -> ObjectID {
+        var blobs: [GitRepository.TreeEntry] = []
+        var folders: [String: [(path: String, id: ObjectID)]] = [:]
+        for (path, id) in files {
+            if let slash = path.firstIndex(of: "/") {
+                folders[String(path[..<slash]), default: []].append((String(path[path.index(after: slash)...]), id))
+            } else {
+                blobs.append(.init(name: path, id: id, isTree: false))
+            }
+        }
+        for (name, children) in folders {
+            blobs.append(.init(name: name, id: try writeFolderTree(children), isTree: true))
+        }
+        return try git.writeTree(blobs)
     }
 }

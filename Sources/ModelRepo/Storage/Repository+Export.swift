@@ -6,6 +6,10 @@ public struct ExportResult: Codable, Sendable, Equatable {
     public var path: String
     public var tensors: Int
     public var bytes: Int
+    /// For a folder export: how many other files (config, tokenizer, index) were written.
+    public var files: Int?
+    /// For a folder export: the shard files written.
+    public var shards: [String]?
 }
 
 extension Repository {
@@ -37,8 +41,18 @@ extension Repository {
     ///
     /// The tensor bytes and metadata are exactly those committed; the layout is the deterministic one of
     /// ``SafeTensors/header(for:metadata:)``, so exporting an exported file's commit gives identical bytes.
-    public func export(_ revision: String, to path: String) throws -> ExportResult {
-        let (commit, manifest) = try manifest(at: revision)
+    ///
+    /// - Parameter pattern: a shell glob (`lm_head.*`, `model.layers.0.*`): write only the tensors whose names
+    ///   match; nil writes them all. A pattern that matches nothing is an error.
+    public func export(_ revision: String, to path: String, tensors pattern: String? = nil) throws -> ExportResult {
+        var (commit, manifest) = try manifest(at: revision)
+        if let pattern {
+            manifest.tensors = manifest.tensors.filter { fnmatch(pattern, $0.name, 0) == 0 }
+            if manifest.tensors.isEmpty {
+                throw MgitError(.notFound, "no tensor of \(commit.prefix(12)) matches '\(pattern)'; 'mgit show \(revision)' "
+                                + "lists the names")
+            }
+        }
         let entries = manifest.tensors.map { TensorEntry(name: $0.name, dtype: $0.dtype, shape: $0.shape) }
         let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: manifest.metadata,
                                            hasMetadataMap: manifest.hasMetadataMap)

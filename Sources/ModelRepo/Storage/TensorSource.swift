@@ -12,6 +12,12 @@ protocol TensorSource {
     func withBytes<R>(of index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
     /// Says tensor `index` will not be read again soon, so its memory may be released.
     func releasePages(of index: Int)
+    /// The shard file of a model folder that holds tensor `index`, or nil for a single file or memory.
+    func file(of index: Int) -> String?
+}
+
+extension TensorSource {
+    func file(of index: Int) -> String? { nil }
 }
 
 extension Checkpoint: TensorSource {
