@@ -47,12 +47,9 @@ package struct ModelFolder {
             for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                 let child = relative.isEmpty ? name : relative + "/" + name
                 if name == ".git" || name == ".mgit" { continue }
-                var info = stat()
-                // stat follows links: the Hugging Face cache keeps snapshot files as links to its blobs.
-                guard stat(root + "/" + child, &info) == 0 else {
-                    throw MgitError(.io, "cannot read '\(root)/\(child)': \(String(cString: strerror(errno)))")
-                }
-                let isFolder = info.st_mode & S_IFMT == S_IFDIR
+                // kind follows links: the Hugging Face cache keeps snapshot files as links to its blobs.
+                let info = try FileAccess.kind(root + "/" + child).get()
+                let isFolder = info.isFolder
                 if Self.isIgnored(child, isFolder: isFolder, patterns: ignore) { continue }
                 if isFolder {
                     guard depth < Self.maxDepth else {
@@ -60,8 +57,8 @@ package struct ModelFolder {
                                         + "list it in \(root)/.mgitignore")
                     }
                     pending.append((child, depth + 1))
-                } else if info.st_mode & S_IFMT == S_IFREG {
-                    files.append((child, Int(info.st_size)))
+                } else if info.isFile {
+                    files.append((child, info.size))
                 }
             }
         }
