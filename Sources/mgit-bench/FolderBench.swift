@@ -110,7 +110,8 @@ struct FolderBench: ParsableCommand {
             guard p.status == 0 else { throw BenchError("\(what) failed: \(arguments.joined(separator: " "))") }
             let added = store.map { BenchCheckpoint.directoryBytes($0) - (before ?? 0) }
             rows.append((tool, what, p, bytes, added))
-            print(String(format: "  %@ %@: %.1f s", tool, what, p.seconds))
+            print(String(format: "  %@ %@: %.1f s, peak RSS %.0f MB", tool, what, p.seconds, Double(p.peakBytes) / 1e6))
+            fflush(nil)  // every stream: progress shows even when the output goes to a file
         }
 
         let repo = dir + "/repo"
