@@ -91,6 +91,10 @@ public enum WeightMatching {
         initial: PermutationSet? = nil, progress: ((Progress) -> Void)? = nil
     ) throws -> Result {
         let start = DispatchTime.now().uptimeNanoseconds
+        guard !spec.hasHeadStructure else {
+            throw MgitError(.invalidInput, "the spec has attention heads, grouped-query or fused axes; "
+                            + "match it with TransformerMatching")
+        }
         let sizes = try spec.sizes(for: a)
         let sizesB = try spec.sizes(for: b)
         precondition(sizes.keys.sorted() == sizesB.keys.sorted())

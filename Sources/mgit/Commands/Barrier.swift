@@ -44,6 +44,7 @@ struct Barrier: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if let plot { try OutputTarget.requireRegularOrAbsent(plot) }
         let progress = ProgressLine(silent: output.json)
         let report = try repository.open().barrier(a, b, align: align, points: points, seed: seed, specPath: spec,
                                                    evaluation: evaluation.options) { progress.step($0, $1, $2) }

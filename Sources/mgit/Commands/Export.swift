@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ModelRepo
 
 struct Export: ParsableCommand {
@@ -11,10 +12,16 @@ struct Export: ParsableCommand {
             re-sharded with --max-shard-size (with a new model.safetensors.index.json). Every file is written
             beside its target and renamed into place, so an interrupted export never leaves a partial file.
 
+            A commit made from a single file exported to an existing folder (or a path ending in /) gives
+            model.safetensors; for a method merge also README.md, a model card whose front matter names the
+            inputs (base_model, base_model_relation: merge, tags: merge, mgit), and mergekit_config.yml, the
+            config that reproduces it.
+
             Examples:
               mgit export teamA~1 -o previous.safetensors
               mgit export HEAD --tensors 'lm_head.*' -o head.safetensors
               mgit export HEAD -o llama-folder --max-shard-size 2GB
+              mgit export merged -o release/
             """)
 
     @Argument(help: "The revision to export (branch, tag, commit id, HEAD~N, ...).")
@@ -35,7 +42,24 @@ struct Export: ParsableCommand {
     func run() throws {
         let repo = try repository.open()
         let result: ExportResult
-        if output.hasSuffix(".safetensors") {
+        let committedFiles = try repo.manifest(at: revision).manifest.files
+        let isFolderCommit = !output.hasSuffix(".safetensors") && (maxShardSize != nil || committedFiles != nil)
+        var isFolder: ObjCBool = false
+        if !isFolderCommit && tensors == nil
+            && (output.hasSuffix("/") || (FileManager.default.fileExists(atPath: output, isDirectory: &isFolder) && isFolder.boolValue)) {
+            let folder = output.hasSuffix("/") ? String(output.dropLast()) : output
+            if !FileManager.default.fileExists(atPath: folder) {
+                do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                    throw MgitError(.io, "cannot make the folder '\(folder)': \(error.localizedDescription)")
+                }
+            }
+            let (result, extra) = try repo.export(revision, intoFolder: folder)
+            if format.json { return try Terminal.json(result) }
+            print("Wrote \(result.tensors) tensors (\(Terminal.bytes(result.bytes))) of \(Terminal.short(result.commit)) to \(result.path)")
+            for file in extra { print("Wrote \(file)") }
+            return
+        }
+        if !isFolderCommit {
             if maxShardSize != nil {
                 throw MgitError(.invalidInput, "--max-shard-size shards a folder export; give -o a folder, not '\(output)'")
             }
