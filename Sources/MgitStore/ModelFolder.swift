@@ -46,7 +46,9 @@ package struct ModelFolder {
             }
             for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                 let child = relative.isEmpty ? name : relative + "/" + name
-                if name == ".git" || name == ".mgit" { continue }
+                // git's and mgit's own files, and those git would act on after a checkout (a hub snapshot's
+                // .gitattributes), are never a model's.
+                if [".git", ".mgit", ".gitattributes", ".gitmodules"].contains(name.lowercased()) { continue }
                 // kind follows links: the Hugging Face cache keeps snapshot files as links to its blobs.
                 let info = try FileAccess.kind(root + "/" + child).get()
                 let isFolder = info.isFolder
