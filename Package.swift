@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // HTTP server for `mgit serve`; no traits: swift-configuration is not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // mergekit YAML configs (mgit merge --config).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -59,11 +61,21 @@ let package = Package(
         // Demo and test tooling, apart from the core: backward passes, optimisers, initialisation.
         .target(name: "Training", dependencies: ["MgitInterop", "MgitTensor", "MgitStore", "MgitNetworks"], swiftSettings: strict),
 
+        // `mgit serve`: a read-only web view over the public ModelRepo API (no git or SQL here).
+        .target(
+            name: "MgitServe",
+            dependencies: [
+                "ModelRepo",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+
         // The CLI: parse, call ModelRepo, print.
         .executableTarget(
             name: "mgit",
             dependencies: [
-                "ModelRepo", "Training", "MgitInterop",
+                "ModelRepo", "Training", "MgitInterop", "MgitServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

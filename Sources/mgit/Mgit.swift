@@ -23,7 +23,7 @@ struct Mgit: AsyncParsableCommand {
             Metrics.self, Lineage.self, Reindex.self, Config.self,
             Remote.self, Clone.self, Fetch.self, Push.self, Pull.self,
             Train.self, Eval.self, Rebase.self, Spec.self, Barrier.self, Merge.self, MergeBase.self, Operations.self,
-            Hooks.self,
+            Hooks.self, Serve.self,
         ]
     )
 
