@@ -344,6 +344,11 @@ public struct PermutationSpec: Sendable, Equatable {
         var result = checkpoint
         for name in tensorNames {
             var tensor = checkpoint[name]!
+            guard tensor.dtype.isByteAligned else {
+                throw MgitError(.invalidInput, "tensor '\(name)' is \(tensor.dtype.rawValue), whose \(tensor.dtype.bitSize)-bit "
+                                + "elements are packed across bytes; permuting needs whole-byte elements (convert the "
+                                + "checkpoint first)")
+            }
             for (axis, binding) in axes[name]!.enumerated() {
                 guard let binding else { continue }
                 if binding.isStructured {

@@ -31,8 +31,14 @@ public enum Interpolation {
     /// tensors that are not floating point (integer buffers, step counters) come from `a`.
     ///
     /// The endpoints are exact: λ = 0 returns `a`'s bytes and λ = 1 returns `b`'s floating tensors' bytes.
+    /// F16 and BF16 are mixed in `Float` and rounded back to nearest even by ``FloatCoding``, the one conversion
+    /// every merge uses (docs/SAFETENSORS.md).
+    ///
+    /// - Throws: `.mismatch` for incompatible checkpoints; `.invalidInput` for a tensor of an opaque dtype
+    ///   (F8, F6, F4, C64), which no λ can mix.
     public static func interpolate(_ a: Checkpoint, _ b: Checkpoint, lambda: Double) throws -> Checkpoint {
         try checkCompatible(a, b)
+        for name in a.names { try a[name]!.dtype.refuseArithmetic(tensor: name, operation: "interpolation") }
         if lambda == 0 { return a }
         var out = Checkpoint(metadata: a.metadata)
         let wa = Float(1 - lambda), wb = Float(lambda)

@@ -5,7 +5,10 @@ import MgitStore
 import MgitHooks
 
 extension Repository {
-    /// Imports a safetensors checkpoint (a file, or a sharded `*.index.json`) as one commit.
+    /// Imports a safetensors checkpoint (a file, a sharded `*.index.json`, or a model folder) as one commit.
+    ///
+    /// A folder's tensors are stored as a file's are, each remembering its shard; its other files (config,
+    /// tokenizer, model card) are stored byte for byte as ordinary blobs under `files/` (``ModelFolder``).
     ///
     /// - Parameters:
     ///   - branch: the branch to commit on (default: HEAD's); a branch that does not exist yet is created, and
@@ -13,14 +16,29 @@ extension Repository {
     ///   - metrics: figures to record with the commit (stored in its `operation.json`).
     public func commit(checkpointAt path: String, message: String, branch: String? = nil, metrics: [Metric] = [],
                        author: Person? = nil, architecture: [UInt8]? = nil) throws -> CommitResult {
-        let reader = try SafeTensorsReader(path: path)
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         var request = CommitRequest(
             message: message, branch: branch,
             operation: OperationRecord(operation: "import", branch: nil, sourceFile: fileName, metrics: metrics),
             author: author, trailers: [("Import", fileName)])
         if let architecture { request.extraFiles["arch.json"] = architecture }
-        return try commit(reader as any TensorSource, request)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            try store.requireWritable("commit")
+            let folder = try ModelFolder(path: path, maxFileSize: try maxModelFileSize())
+            let source = try folder.tensorSource()
+            try source.checkMetadataAgrees()
+            request.modelFiles = try folder.otherFiles.map { relative in
+                let bytes: Data
+                do { bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/" + relative)) } catch {
+                    throw MgitError(.io, "cannot read '\(folder.path)/\(relative)': \(error.localizedDescription)")
+                }
+                let id = try bytes.withUnsafeBytes { try store.git.writeBlob($0) }
+                return ModelFile(path: relative, blob: id.hex, bytes: bytes.count)
+            }
+            return try commit(source, request)
+        }
+        return try commit(try SafeTensorsReader(path: path) as any TensorSource, request)
     }
 
     /// Commits a checkpoint held in memory (training, rebase, merge).
@@ -31,6 +49,7 @@ extension Repository {
     /// Writes a commit through the store (the ref move is the commit point), indexes it in the lineage database
     /// and tells the post-commit hooks.
     package func commit(_ source: any TensorSource, _ request: CommitRequest) throws -> CommitResult {
+        store.chunking = try tensorChunking()
         let (result, _) = try store.writeCommit(source, request)
         // The commit has landed (git is the truth): a lineage update that fails now is a warning, not a failure
         // that would make a script retry a commit that exists; the next command catches the database up.

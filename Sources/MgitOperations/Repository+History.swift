@@ -35,6 +35,8 @@ public struct CommitDetails: Codable, Sendable, Equatable {
     public var parameters: Int
     public var bytes: Int
     public var metadata: [String: String]
+    /// A model folder's other files (config, tokenizer, card), when the commit came from a folder.
+    public var files: [ModelFile]?
     public var metrics: [Metric]
     /// The operation's details (`operation.json`), if any.
     public var details: JSONDocument?
@@ -104,7 +106,7 @@ extension Repository {
             sources: indexed.sources, sourceFile: indexed.record.sourceFile,
             tensors: manifest.tensors.map { .init(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape, bytes: $0.bytes, blob: $0.blob) },
             parameters: manifest.parameterCount, bytes: manifest.byteCount, metadata: manifest.metadata,
-            metrics: try lineage.metrics(of: id.hex), details: details)
+            files: manifest.files, metrics: try lineage.metrics(of: id.hex), details: details)
     }
 
     /// The ancestry of `revision` through parents and sources, nearest first, each with its operation.

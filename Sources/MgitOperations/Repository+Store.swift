@@ -16,7 +16,17 @@ extension Repository {
     /// A file at the root of the commit's tree (`arch.json`), or nil.
     public func rootFile(_ name: String, at revision: String) throws -> [UInt8]? { try store.rootFile(name, at: revision) }
     /// Writes the checkpoint at `revision` as one safetensors file at `path`.
-    public func export(_ revision: String, to path: String) throws -> ExportResult { try store.export(revision, to: path) }
+    public func export(_ revision: String, to path: String, tensors pattern: String? = nil) throws -> ExportResult {
+        try store.export(revision, to: path, tensors: pattern)
+    }
+    /// Writes the model at `revision` as a model folder at `path`, shards as committed or re-sharded.
+    public func exportFolder(_ revision: String, to path: String, maxShardSize: Int? = nil) throws -> ExportResult {
+        try store.exportFolder(revision, to: path, maxShardSize: maxShardSize)
+    }
+    /// A file of the model folder committed at `revision` (`tokenizer.json`), or nil.
+    public func modelFile(_ path: String, at revision: String) throws -> [UInt8]? { try store.modelFile(path, at: revision) }
+    /// The `config.json` of the model folder committed at `revision`, or nil: what architecture detection reads.
+    public func modelConfig(at revision: String) throws -> [UInt8]? { try store.modelConfig(at: revision) }
     /// Reads the whole checkpoint at `revision` into memory.
     public func loadCheckpoint(_ revision: String) throws -> Checkpoint { try store.loadCheckpoint(revision) }
     /// Per-tensor differences between two revisions.
@@ -39,6 +49,7 @@ extension Repository {
     public func tags() throws -> [TagInfo] { try store.tags() }
     /// Writes a commit no branch points to.
     package func writeDetachedCommit(_ source: any TensorSource, _ request: CommitRequest) throws -> ObjectID {
-        try store.writeDetachedCommit(source, request)
+        store.chunking = try tensorChunking()
+        return try store.writeDetachedCommit(source, request)
     }
 }

@@ -30,9 +30,22 @@ public struct CheckpointDiff: Codable, Sendable, Equatable {
         }
     }
 
+    /// One file of a model folder (config, tokenizer, card) that differs between the two commits.
+    public struct FileChange: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable { case added, removed, changed }
+        public var path: String
+        public var kind: Kind
+        public var bytesA: Int?
+        public var bytesB: Int?
+        /// For a changed UTF-8 text file of modest size: a unified diff of its lines (``TextDiff``).
+        public var textDiff: String?
+    }
+
     public var a: String
     public var b: String
     public var changes: [Change]
+    /// The model folder files that differ, by path; empty when neither commit has any.
+    public var files: [FileChange] = []
     public var added: Int
     public var removed: Int
     public var changed: Int

@@ -48,7 +48,7 @@ extension CheckpointManifest {
             let expectedPath = "tensors/" + TensorPath.encode(t.name)
             guard t.path == expectedPath else { throw corrupt("\(label) has the path '\(t.path)', expected '\(expectedPath)'") }
             let (sum, overflow) = totalBytes.addingReportingOverflow(bytes)
-            let (elements, overflowElements) = totalElements.addingReportingOverflow(bytes / t.dtype.size)
+            let (elements, overflowElements) = totalElements.addingReportingOverflow(t.elementCount)
             guard !overflow, !overflowElements else { throw corrupt("the tensors hold more bytes than a 64-bit count can hold") }
             totalBytes = sum
             totalElements = elements

@@ -8,13 +8,19 @@ public struct ExportResult: Codable, Sendable, Equatable {
     public var path: String
     public var tensors: Int
     public var bytes: Int
+    /// For a folder export: how many other files (config, tokenizer, index) were written.
+    public var files: Int?
+    /// For a folder export: the shard files written.
+    public var shards: [String]?
 
     /// The memberwise initializer, for the modules above this one.
-    package init(commit: String, path: String, tensors: Int, bytes: Int) {
+    package init(commit: String, path: String, tensors: Int, bytes: Int, files: Int? = nil, shards: [String]? = nil) {
         self.commit = commit
         self.path = path
         self.tensors = tensors
         self.bytes = bytes
+        self.files = files
+        self.shards = shards
     }
 }
 
@@ -47,21 +53,23 @@ extension CheckpointStore {
     ///
     /// The tensor bytes and metadata are exactly those committed; the layout is the deterministic one of
     /// ``SafeTensors/header(for:metadata:)``, so exporting an exported file's commit gives identical bytes.
-    public func export(_ revision: String, to path: String) throws -> ExportResult {
-        let (commit, manifest) = try manifest(at: revision)
+    ///
+    /// - Parameter pattern: a shell glob (`lm_head.*`, `model.layers.0.*`): write only the tensors whose names
+    ///   match; nil writes them all. A pattern that matches nothing is an error.
+    public func export(_ revision: String, to path: String, tensors pattern: String? = nil) throws -> ExportResult {
+        var (commit, manifest) = try manifest(at: revision)
+        if let pattern {
+            manifest.tensors = manifest.tensors.filter { fnmatch(pattern, $0.name, 0) == 0 }
+            if manifest.tensors.isEmpty {
+                throw MgitError(.notFound, "no tensor of \(commit.prefix(12)) matches '\(pattern)'; 'mgit show \(revision)' "
+                                + "lists the names")
+            }
+        }
         let entries = manifest.tensors.map { TensorEntry(name: $0.name, dtype: $0.dtype, shape: $0.shape) }
-        let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: manifest.metadata)
+        let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: manifest.metadata,
+                                           hasMetadataMap: manifest.hasMetadataMap)
         for tensor in manifest.tensors {
-            guard let id = ObjectID(hex: tensor.blob) else {
-                throw MgitError(.corrupt, "the manifest of \(commit.prefix(12)) names tensor '\(tensor.name)' with a bad blob id")
-            }
-            try git.withObject(id, "tensor '\(tensor.name)'") { bytes in
-                guard bytes.count == tensor.bytes else {
-                    throw MgitError(.corrupt, "tensor '\(tensor.name)' of \(commit.prefix(12)) has \(bytes.count) bytes "
-                                    + "in the store but the manifest says \(tensor.bytes)")
-                }
-                try writer.append(bytes)
-            }
+            try forEachPiece(of: tensor, commit: commit) { try writer.append($0) }
         }
         try writer.finish()
         return ExportResult(commit: commit, path: path, tensors: manifest.tensors.count, bytes: manifest.byteCount)
@@ -75,11 +83,9 @@ extension CheckpointStore {
 
     package func loadCheckpoint(_ manifest: CheckpointManifest, commit: String) throws -> Checkpoint {
         var checkpoint = Checkpoint(metadata: manifest.metadata)
+        checkpoint.hasMetadataMap = manifest.hasMetadataMap
         for t in manifest.tensors {
-            let bytes = try git.withObject(try t.blobID, "tensor '\(t.name)'") { Array($0) }
-            guard bytes.count == t.bytes else {
-                throw MgitError(.corrupt, "tensor '\(t.name)' of \(commit.prefix(12)) has \(bytes.count) bytes in the store but the manifest says \(t.bytes)")
-            }
+            let bytes = try tensorBytes(t, commit: commit)
             checkpoint[t.name] = Tensor(dtype: t.dtype, shape: t.shape, bytes: bytes)
         }
         return checkpoint

@@ -10,6 +10,9 @@ public final class CheckpointStore {
     /// The top-level folder (holding `.git` and `.mgit`), with no trailing slash.
     public let root: String
     package let git: GitRepository
+    /// How tensors above the chunk limit are cut (`storage.chunkSize`, which the repository reads from its config
+    /// and sets here before a commit).
+    package var chunking = TensorChunking()
 
     /// The notes ref holding metrics added after a commit (one JSON note per commit).
     package static let metricsNotesRef = "refs/notes/mgit-metrics"

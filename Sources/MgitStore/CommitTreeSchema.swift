@@ -45,7 +45,11 @@ package enum CommitTreeSchema {
         var tensorsTree: ObjectID?
         var manifestBlob: ObjectID?
         for entry in root {
-            if entry.name == "tensors" {
+            if entry.name == "files" {
+                // A model folder's other files: any layout, but no name git or mgit would act on.
+                guard entry.isTree else { throw refuse("files", "which must be a folder in an mgit commit") }
+                try checkPlainTree(entry.id, in: git) { path, why in refuse("files/" + path, why) }
+            } else if entry.name == "tensors" {
                 guard entry.isTree else { throw refuse("tensors", "which must be a folder in an mgit commit") }
                 tensorsTree = entry.id
             } else if rootFiles.contains(entry.name) {
@@ -63,12 +67,21 @@ package enum CommitTreeSchema {
             try CheckpointManifest.decode($0, commit: commit.hex)
         }
         var expected: [String: String] = [:]
-        for t in manifest.tensors { expected[String(t.path.dropFirst("tensors/".count))] = t.blob }
+        var chunked = Set<String>()
+        for t in manifest.tensors {
+            expected[String(t.path.dropFirst("tensors/".count))] = t.blob
+            if t.chunkBytes != nil { chunked.insert(String(t.path.dropFirst("tensors/".count))) }
+        }
         let stored = try tensorsTree.map { try git.treeEntries($0) } ?? []
         for entry in stored {
             let path = "tensors/" + entry.name
-            guard entry.mode == regularFile, !entry.isTree else {
-                throw refuse(path, "which must be a regular file (mode \(String(entry.mode, radix: 8)))")
+            // A chunked tensor is a folder of chunk blobs (docs/STORAGE.md); its chunks are checked when read.
+            if chunked.contains(entry.name) {
+                guard entry.isTree else { throw refuse(path, "which must be a folder of chunks, as the manifest says") }
+            } else {
+                guard entry.mode == regularFile, !entry.isTree else {
+                    throw refuse(path, "which must be a regular file (mode \(String(entry.mode, radix: 8)))")
+                }
             }
             guard let blob = expected.removeValue(forKey: entry.name) else {
                 throw refuse(path, "a file the manifest does not list")

@@ -5,12 +5,20 @@ import MgitTensor
 package protocol TensorSource {
     var tensorCount: Int { get }
     var metadata: [String: String] { get }
+    /// Whether the source had a `__metadata__` map, even an empty one.
+    var hasMetadataMap: Bool { get }
     /// Name, dtype and shape of tensor `index`.
     func describe(_ index: Int) -> (name: String, dtype: DType, shape: [Int])
     /// Lends tensor `index`'s raw bytes.
     func withBytes<R>(of index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
     /// Says tensor `index` will not be read again soon, so its memory may be released.
     func releasePages(of index: Int)
+    /// The shard file of a model folder that holds tensor `index`, or nil for a single file or memory.
+    func file(of index: Int) -> String?
+}
+
+extension TensorSource {
+    package func file(of index: Int) -> String? { nil }
 }
 
 extension Checkpoint: TensorSource {

@@ -8,6 +8,9 @@ public struct Checkpoint: Sendable, Equatable {
     private var tensors: [String: Tensor] = [:]
     /// The safetensors `__metadata__`: strings to strings.
     public var metadata: [String: String]
+    /// Whether the file had a `__metadata__` map even when it is empty: a file written with `metadata={}` keeps
+    /// its `{}` on export (the safetensors reference tells an empty map from none).
+    public var hasMetadataMap = false
 
     public init(metadata: [String: String] = [:]) {
         self.metadata = metadata
@@ -27,6 +30,12 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// The tensors in order, with their names.
     public var namedTensors: [(name: String, tensor: Tensor)] { names.map { ($0, tensors[$0]!) } }
+
+    /// Equal tensors in the same order and equal metadata; an empty `__metadata__` map differs from none.
+    public static func == (lhs: Checkpoint, rhs: Checkpoint) -> Bool {
+        lhs.names == rhs.names && lhs.tensors == rhs.tensors && lhs.metadata == rhs.metadata
+            && (lhs.hasMetadataMap || !lhs.metadata.isEmpty) == (rhs.hasMetadataMap || !rhs.metadata.isEmpty)
+    }
 
     /// The total number of elements over all tensors.
     public var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.elementCount } }

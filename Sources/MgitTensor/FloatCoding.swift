@@ -7,7 +7,7 @@ package enum FloatCoding {
 
     /// Decodes `count` elements of `dtype` from `raw` to `Float`.
     package static func decode(_ raw: UnsafeRawBufferPointer, from dtype: DType, count: Int) -> [Float] {
-        precondition(raw.count >= count * dtype.size)
+        precondition(!dtype.isOpaque && raw.count >= count * dtype.size)
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             switch dtype {
             case .f32:
@@ -29,9 +29,16 @@ package enum FloatCoding {
                 for i in 0..<count { out[i] = Float(raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)) }
             case .i8:
                 for i in 0..<count { out[i] = Float(Int8(bitPattern: raw[i])) }
+            case .u64:
+                for i in 0..<count { out[i] = Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
+            case .u32:
+                for i in 0..<count { out[i] = Float(raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+            case .u16:
+                for i in 0..<count { out[i] = Float(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
             case .u8, .bool:
                 for i in 0..<count { out[i] = Float(raw[i]) }
-            case .f8e4m3, .f8e5m2:
+            case .c64, .f8e4m3, .f8e5m2, .f8e4m3fnuz, .f8e5m2fnuz, .f8e8m0, .f6e2m3, .f6e3m2, .f4:
+                // Callers check `DType.isOpaque` first (refuseArithmetic); reaching here is a bug in mgit.
                 preconditionFailure("\(dtype.rawValue) is kept as opaque bytes and has no arithmetic in mgit")
             }
             initialized = count

@@ -17,7 +17,8 @@ public enum SafeTensors {
     public static func write(_ checkpoint: Checkpoint, to path: String) throws {
         let named = checkpoint.namedTensors
         let entries = named.map { TensorEntry(name: $0.name, tensor: $0.tensor) }
-        let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: checkpoint.metadata)
+        let writer = try SafeTensorsWriter(path: path, entries: entries, metadata: checkpoint.metadata,
+                                           hasMetadataMap: checkpoint.hasMetadataMap)
         for (_, tensor) in named {
             try tensor.bytes.withUnsafeBytes { try writer.append($0) }
         }
@@ -27,14 +28,16 @@ public enum SafeTensors {
     /// The first `8 + N` bytes of the file mgit writes for `entries` and `metadata`: the little-endian length
     /// `N`, then the compact JSON header padded with spaces so that `8 + N` is a multiple of 8.
     ///
-    /// `__metadata__` comes first with its keys in UTF-8 byte order (omitted when empty), then the tensors in
+    /// `__metadata__` comes first with its keys in UTF-8 byte order (omitted when empty, unless `hasMetadataMap`
+    /// asks for the empty map `{}` a file written with `metadata={}` had), then the tensors in
     /// the given order with `data_offsets` laid out contiguously in that order. Names must be unique and none may
     /// be `__metadata__` (``SafeTensorsWriter`` checks this and throws; here it is a precondition).
-    public static func header(for entries: [TensorEntry], metadata: [String: String]) -> [UInt8] {
+    public static func header(for entries: [TensorEntry], metadata: [String: String],
+                              hasMetadataMap: Bool = false) -> [UInt8] {
         var json: [UInt8] = [UInt8(ascii: "{")]
         json.reserveCapacity(64 + 96 * entries.count)
         var first = true
-        if !metadata.isEmpty {
+        if !metadata.isEmpty || hasMetadataMap {
             json.append(contentsOf: #""__metadata__":{"#.utf8)
             for (index, key) in metadata.keys.sorted(by: utf8Precedes).enumerated() {
                 if index > 0 { json.append(UInt8(ascii: ",")) }

@@ -14,6 +14,8 @@ package struct SafeTensorsHeader {
     package var fileOffsets: [Int]
     /// The header's `__metadata__`, empty when there is none.
     package var metadata: [String: String]
+    /// Whether the header has a `__metadata__` map at all (a file written with `metadata={}` has an empty one).
+    package var hasMetadataMap = false
     /// `N`, the JSON header's length in bytes (with any padding); the data section starts at `8 + N`.
     package var headerLength: Int
 
@@ -65,11 +67,13 @@ package struct SafeTensorsHeader {
         }
 
         var metadata: [String: String] = [:]
+        var hasMetadataMap = false
         var described: [(entry: TensorEntry, begin: Int, end: Int)] = []
         described.reserveCapacity(members.count)
         for (key, value) in members {
             if key == "__metadata__" {
                 metadata = try parseMetadata(value, corrupt: corrupt)
+                hasMetadataMap = true
             } else {
                 described.append(try parseTensorInfo(name: key, value, corrupt: corrupt))
             }
@@ -118,7 +122,7 @@ package struct SafeTensorsHeader {
                 + "\(expectedBegin); \(dataLength - expectedBegin) bytes at the end belong to no tensor")
         }
         return SafeTensorsHeader(entries: entries, fileOffsets: fileOffsets, metadata: metadata,
-                                 headerLength: headerLength)
+                                 hasMetadataMap: hasMetadataMap, headerLength: headerLength)
     }
 
     private static func parseMetadata(_ value: JSONValue, corrupt: (String) -> MgitError) throws -> [String: String] {
@@ -174,6 +178,10 @@ package struct SafeTensorsHeader {
             }
             shape.append(size)
         }
+        guard TensorEntry.isWholeBytes(dtype: dtype, shape: shape) else {
+            throw corrupt("tensor '\(name)' has dtype \(dtype.rawValue) (\(dtype.bitSize) bits) and shape \(shape), whose "
+                + "bits do not fill whole bytes; a sub-byte tensor must hold a multiple of 8 bits")
+        }
         guard TensorEntry.byteCount(dtype: dtype, shape: shape) != nil else {
             throw corrupt("tensor '\(name)' has shape \(shape), whose size in \(dtype.rawValue) bytes overflows "
                 + "64 bits")
@@ -197,10 +205,12 @@ package struct SafeTensorsHeader {
     }
 
     /// The memberwise initializer, for the modules above this one.
-    package init(entries: [TensorEntry], fileOffsets: [Int], metadata: [String: String], headerLength: Int) {
+    package init(entries: [TensorEntry], fileOffsets: [Int], metadata: [String: String], hasMetadataMap: Bool = false,
+                 headerLength: Int) {
         self.entries = entries
         self.fileOffsets = fileOffsets
         self.metadata = metadata
+        self.hasMetadataMap = hasMetadataMap
         self.headerLength = headerLength
     }
 }

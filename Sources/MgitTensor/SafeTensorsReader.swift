@@ -14,6 +14,8 @@ public final class SafeTensorsReader: Sendable {
     public let entries: [TensorEntry]
     /// The `__metadata__` of the file, or the union of the shards' `__metadata__`.
     public let metadata: [String: String]
+    /// Whether the file (or any shard) had a `__metadata__` map, even an empty one.
+    public let hasMetadataMap: Bool
 
     private let files: [MappedFile]
     /// Per entry: which of `files` holds its bytes.
@@ -36,6 +38,7 @@ public final class SafeTensorsReader: Sendable {
             fileIndices = opened.fileIndices
             fileOffsets = opened.fileOffsets
             metadata = opened.metadata
+            hasMetadataMap = opened.hasMetadataMap
         } else {
             let file = try MappedFile(path: path)
             let header = try SafeTensorsHeader.validate(file.bytes, path: path)
@@ -44,6 +47,7 @@ public final class SafeTensorsReader: Sendable {
             fileIndices = Array(repeating: 0, count: header.entries.count)
             fileOffsets = header.fileOffsets
             metadata = header.metadata
+            hasMetadataMap = header.hasMetadataMap
         }
     }
 
@@ -79,6 +83,7 @@ public final class SafeTensorsReader: Sendable {
     /// A copy of the whole checkpoint in memory, tensors in ``entries`` order; meant for small files.
     public func checkpoint() -> Checkpoint {
         var checkpoint = Checkpoint(metadata: metadata)
+        checkpoint.hasMetadataMap = hasMetadataMap
         for index in entries.indices {
             checkpoint[entries[index].name] = tensor(at: index)
         }

@@ -26,7 +26,7 @@ public final class SafeTensorsWriter {
     ///
     /// - Throws: `.invalidInput` for a repeated tensor name, a tensor called `__metadata__` or more bytes than
     ///   fit 64 bits; `.io` when the temporary file cannot be created or written.
-    public init(path: String, entries: [TensorEntry], metadata: [String: String]) throws {
+    public init(path: String, entries: [TensorEntry], metadata: [String: String], hasMetadataMap: Bool = false) throws {
         var seen = Set<String>()
         var total = 0
         for entry in entries {
@@ -50,7 +50,7 @@ public final class SafeTensorsWriter {
 
         file = try ReplacementFile(replacing: path)
         buffer.reserveCapacity(Self.bufferCapacity)
-        let header = SafeTensors.header(for: entries, metadata: metadata)
+        let header = SafeTensors.header(for: entries, metadata: metadata, hasMetadataMap: hasMetadataMap)
         try header.withUnsafeBytes { try writeFully($0) }
     }
 

@@ -59,7 +59,7 @@ package struct ShardedCheckpointIndex {
 
     /// Maps and validates every shard and checks them against the weight_map.
     package func open() throws -> (files: [MappedFile], entries: [TensorEntry], fileIndices: [Int], fileOffsets: [Int],
-                           metadata: [String: String]) {
+                           metadata: [String: String], hasMetadataMap: Bool) {
         func corrupt(_ fact: String) -> MgitError {
             MgitError(.corrupt, "checkpoint index '\(path)' is corrupt: \(fact)")
         }
@@ -72,6 +72,7 @@ package struct ShardedCheckpointIndex {
         var fileIndices: [Int] = []
         var fileOffsets: [Int] = []
         var metadata: [String: String] = [:]
+        var hasMetadataMap = false
         var metadataSource: [String: String] = [:]  // metadata key → the shard that gave it
         var foundIn: [String: String] = [:]         // tensor → the shard it was found in
         for shard in shardNames {
@@ -83,6 +84,7 @@ package struct ShardedCheckpointIndex {
                 throw MgitError(.notFound, "shard '\(shardPath)' named by checkpoint index '\(path)' does not exist")
             }
             let header = try SafeTensorsHeader.validate(file.bytes, path: shardPath)
+            hasMetadataMap = hasMetadataMap || header.hasMetadataMap
             for (entry, offset) in zip(header.entries, header.fileOffsets) {
                 let name = entry.name
                 if let other = foundIn[name] {
@@ -112,6 +114,6 @@ package struct ShardedCheckpointIndex {
         for (tensor, shard) in weightMap where foundIn[tensor] == nil {
             throw corrupt("the weight_map puts tensor '\(tensor)' in shard '\(shard)', but that shard has no such tensor")
         }
-        return (files, entries, fileIndices, fileOffsets, metadata)
+        return (files, entries, fileIndices, fileOffsets, metadata, hasMetadataMap)
     }
 }

@@ -5,13 +5,13 @@
 public struct Tensor: Sendable, Equatable {
     public let dtype: DType
     public let shape: [Int]
-    /// Raw element bytes; `bytes.count == elementCount * dtype.size`.
+    /// Raw element bytes; `bytes.count == elementCount * dtype.bitSize / 8`.
     public var bytes: [UInt8]
 
     /// Wraps raw bytes; the byte count must match the shape.
     public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
-        precondition(bytes.count == shape.reduce(1, *) * dtype.size,
+        precondition(bytes.count == TensorEntry.byteCount(dtype: dtype, shape: shape),
                      "\(bytes.count) bytes do not hold a \(dtype.rawValue) tensor of shape \(shape)")
         self.dtype = dtype
         self.shape = shape

@@ -11,7 +11,7 @@ public struct TensorEntry: Sendable, Hashable {
     public init(name: String, dtype: DType, shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape) for tensor '\(name)'")
         precondition(Self.byteCount(dtype: dtype, shape: shape) != nil,
-                     "tensor '\(name)' of shape \(shape) has more bytes than Int can count")
+                     "tensor '\(name)' of shape \(shape) has more bytes than Int can count, or bits that fill no whole byte")
         self.name = name
         self.dtype = dtype
         self.shape = shape
@@ -25,21 +25,37 @@ public struct TensorEntry: Sendable, Hashable {
     /// The number of elements, the product of the shape (1 for a scalar).
     public var elementCount: Int { shape.reduce(1, *) }
 
-    /// The number of data bytes: elements × element size.
-    public var byteCount: Int { elementCount * dtype.size }
+    /// The number of data bytes: elements × bits per element ÷ 8.
+    public var byteCount: Int { Self.byteCount(dtype: dtype, shape: shape) ?? 0 }
 
-    /// Elements × element size, or nil when the product overflows `Int`.
+    /// Elements × bits per element ÷ 8, or nil when the product overflows `Int` (or a sub-byte tensor's bits
+    /// do not fill whole bytes, see ``isWholeBytes(dtype:shape:)``).
     ///
     /// Multiplies left to right and fails on the first overflow, like the reference reader's `checked_mul` fold,
     /// so `[2⁶², 4, 0]` counts as an overflow even though its product is zero.
-    package static func byteCount(dtype: DType, shape: [Int]) -> Int? {
+    public static func byteCount(dtype: DType, shape: [Int]) -> Int? {
+        guard let elements = elementCount(shape) else { return nil }
+        let (bits, overflow) = elements.multipliedReportingOverflow(by: dtype.bitSize)
+        if overflow || bits % 8 != 0 { return nil }
+        return bits / 8
+    }
+
+    /// Whether `shape` of `dtype` fills whole bytes (always, except an F4 or F6 tensor whose element count
+    /// times its bit size is not a multiple of 8, which the reference reader refuses as a misaligned slice).
+    package static func isWholeBytes(dtype: DType, shape: [Int]) -> Bool {
+        guard let elements = elementCount(shape) else { return true }
+        let (bits, overflow) = elements.multipliedReportingOverflow(by: dtype.bitSize)
+        return overflow || bits % 8 == 0
+    }
+
+    /// The product of `shape`, left to right, or nil on the first overflow.
+    private static func elementCount(_ shape: [Int]) -> Int? {
         var product = 1
         for dimension in shape {
             let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
             if overflow { return nil }
             product = next
         }
-        let (bytes, overflow) = product.multipliedReportingOverflow(by: dtype.size)
-        return overflow ? nil : bytes
+        return product
     }
 }

@@ -3,17 +3,21 @@ import ModelRepo
 
 struct Commit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record a safetensors checkpoint as a new commit.",
+        abstract: "Record a safetensors checkpoint or a model folder as a new commit.",
         discussion: """
-            Each tensor's raw bytes become one git blob, so a tensor identical to one already stored costs
-            nothing. FILE is a .safetensors file or a sharded checkpoint's index (model.safetensors.index.json).
-            On a branch that does not exist yet, the commit starts a new line of history.
+            Each tensor's raw bytes become one git blob (a tensor above storage.chunkSize, 32 MiB, a few
+            row-aligned chunk blobs), so a tensor identical to one already stored costs nothing. PATH is a
+            .safetensors file, a sharded checkpoint's index (model.safetensors.index.json), or a model folder:
+            its shards are stored the same way and every other file (config.json, tokenizer files, README.md)
+            byte for byte, up to commit.maxFileSize (50 MiB) each; list files to leave out in the folder's
+            .mgitignore. On a branch that does not exist yet, the commit starts a new line of history.
 
-            Example:
+            Examples:
               mgit commit model.safetensors -m "epoch 10" --metric accuracy=0.91 --branch teamA
+              mgit commit ./llama-finetune -m "fine-tuned on support tickets"
             """)
 
-    @Argument(help: ArgumentHelp("The checkpoint to commit.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The checkpoint file, shard index or model folder to commit.", valueName: "path"))
     var file: String
 
     @Option(name: .shortAndLong, help: "The commit message.")

@@ -6,7 +6,8 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare two checkpoints tensor by tensor.",
         discussion: """
-            Each tensor is added, removed, unchanged (the same blob) or changed. For a changed floating tensor
+            Each tensor is added, removed, unchanged (the same blob) or changed; the other files of a model
+            folder (config.json, tokenizer, card) are listed when they differ, with a line diff for text. For a changed floating tensor
             of equal shape it prints the relative L2 change ‖b−a‖/‖a‖, the cosine similarity and the largest
             absolute difference.
 
@@ -45,6 +46,11 @@ struct Diff: ParsableCommand {
                 }
             }
             print(line)
+        }
+        for f in d.files {
+            let sizes = [f.bytesA, f.bytesB].compactMap { $0.map(Terminal.bytes) }.joined(separator: " → ")
+            print("\(f.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) file \(f.path)  \(sizes)")
+            if let text = f.textDiff { print(text, terminator: "") }
         }
         print("\(d.changed) changed, \(d.added) added, \(d.removed) removed, \(d.unchanged) unchanged; "
               + "\(Terminal.bytes(d.bytesChanged)) of \(Terminal.bytes(d.bytesTotal)) differ")

@@ -47,6 +47,10 @@ struct Show: ParsableCommand {
             let name = t.name.padding(toLength: max(width, t.name.count), withPad: " ", startingAt: 0)
             print("  \(name)  \(t.dtype.padding(toLength: 7, withPad: " ", startingAt: 0)) \(Terminal.shape(t.shape).padding(toLength: 18, withPad: " ", startingAt: 0)) \(Terminal.bytes(t.bytes))")
         }
+        if let files = d.files, !files.isEmpty {
+            print("Files:")
+            for f in files { print("  \(f.path)  \(Terminal.bytes(f.bytes))") }
+        }
         if !d.metadata.isEmpty {
             print("Metadata:")
             for (k, v) in d.metadata.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
