@@ -8,6 +8,8 @@ struct LinearLayer: Sendable {
     let weight: [Float]
     /// Shape `[outputs]`; zeros when the checkpoint has no bias.
     let bias: [Float]
+    /// Whether the checkpoint has `<name>.bias` (a shift can be folded into it).
+    let hasBiasTensor: Bool
 
     /// Reads `<name>.weight` (`[out, in]`) and the optional `<name>.bias` (`[out]`).
     init(name: String, reader: inout ParameterReader) throws {
@@ -19,7 +21,8 @@ struct LinearLayer: Sendable {
         self.name = name
         (outputs, inputs) = (w.shape[0], w.shape[1])
         weight = w.floats()
-        bias = reader.contains("\(name).bias")
+        hasBiasTensor = reader.contains("\(name).bias")
+        bias = hasBiasTensor
             ? try reader.floats("\(name).bias", shape: [outputs])
             : [Float](repeating: 0, count: outputs)
     }
