@@ -29,6 +29,12 @@ struct MergeQualityBench: ParsableCommand {
     @Option(help: "Batch size.")
     var batch = 256
 
+    @Option(help: "Learning rate of Adam.")
+    var learningRate = 1e-3
+
+    @Option(help: "Learning-rate schedule: constant or cosine.")
+    var schedule = "constant"
+
     @Option(help: "Training seeds of A and B.")
     var seeds = "1,2"
 
@@ -106,7 +112,8 @@ struct MergeQualityBench: ParsableCommand {
         var out: [Checkpoint] = []
         for k in 0..<2 {
             var config = TrainingConfig(hidden: widths, epochs: epochs, batch: batch, seed: seedList[k], subset: subsetList[k])
-            config.learningRate = 1e-3
+            config.learningRate = learningRate
+            config.schedule = LearningRateSchedule(rawValue: schedule) ?? .constant
             let result = try Trainer.trainMLP(config, train: train, test: test)
             print(String(format: "trained %@ seed %llu in %.1f s: test accuracy %.2f%%", "\(widths)", seedList[k], result.seconds,
                          100 * (result.test?.accuracy ?? 0)))

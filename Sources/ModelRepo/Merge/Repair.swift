@@ -228,3 +228,20 @@ public struct Repair: Sendable {
         return (mean, std)
     }
 }
+
+extension Repair {
+    /// The samples REPAIR measures statistics on when models are evaluated on `data`, as BatchNorm statistics
+    /// are recomputed: `count` random samples (seed `seed`) of Fashion-MNIST's train split for
+    /// `fashion-mnist:*`, else of the same dataset file (only its inputs are read, never its labels).
+    ///
+    /// - Returns: Inputs `[min(count, N), features]` and a description for reports.
+    public static func inputs(forEvaluationData data: String, count: Int = 5000,
+                              seed: UInt64 = 0) throws -> (inputs: FloatMatrix, description: String) {
+        let source = try DatasetSource.parse(data)
+        let train: DatasetSource = if case .fashionMNIST = source { .fashionMNIST(.train) } else { source }
+        let all = try train.load()
+        let n = min(max(1, count), all.count)
+        let subset = try DatasetSubset.random(count: n, seed: seed).apply(to: all)
+        return (subset.inputs, "\(train.description) (random \(n), seed \(seed))")
+    }
+}
