@@ -1,5 +1,6 @@
 import Foundation
-import ModelRepo
+import MgitTensor
+import MgitNetworks
 
 /// The weights and biases of a ReLU MLP in one flat buffer, with its forward and backward pass on sgemm.
 ///
@@ -79,7 +80,7 @@ public struct MLPParameters: Sendable, Equatable {
 
     /// `lossAndGradient`, and when `inputGradient` is set also `∂loss/∂x` `[n, widths[0]]` (for a network
     /// whose classifier this MLP is); otherwise the third result is empty.
-    func backpropagate(_ x: FloatMatrix, labels: ArraySlice<Int>, inputGradient: Bool)
+    package func backpropagate(_ x: FloatMatrix, labels: ArraySlice<Int>, inputGradient: Bool)
         -> (loss: Double, gradient: [Float], input: [Float]) {
         let n = x.rows
         precondition(n > 0 && n == labels.count && x.columns == widths[0])
@@ -161,15 +162,15 @@ public struct MLPParameters: Sendable, Equatable {
         return (lossSum / Double(n), gradient, inputGradient ? delta : [])
     }
 
-    func weightOffset(_ layer: Int) -> Int {
+    package func weightOffset(_ layer: Int) -> Int {
         var offset = 0
         for l in 0..<layer { offset += (widths[l] + 1) * widths[l + 1] }
         return offset
     }
 
-    func biasOffset(_ layer: Int) -> Int { weightOffset(layer) + widths[layer] * widths[layer + 1] }
+    package func biasOffset(_ layer: Int) -> Int { weightOffset(layer) + widths[layer] * widths[layer + 1] }
 
-    static func parameterCount(_ widths: [Int]) -> Int {
+    package static func parameterCount(_ widths: [Int]) -> Int {
         zip(widths, widths.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
     }
 }

@@ -1,14 +1,14 @@
 import Foundation
 
 /// An optimiser's per-parameter state (momentum or Adam moments) and its update, PyTorch's rules in `Float`.
-struct OptimizerState {
-    let optimizer: Optimizer
-    var learningRate: Double
+package struct OptimizerState {
+    package let optimizer: Optimizer
+    package var learningRate: Double
     private var first: [Float]
     private var second: [Float]
     private var steps = 0
 
-    init(_ optimizer: Optimizer, learningRate: Double, parameterCount: Int) {
+    package init(_ optimizer: Optimizer, learningRate: Double, parameterCount: Int) {
         self.optimizer = optimizer
         self.learningRate = learningRate
         first = [Float](repeating: 0, count: parameterCount)
@@ -16,7 +16,7 @@ struct OptimizerState {
     }
 
     /// Applies one step to `parameters` with `gradient` (same layout).
-    mutating func step(_ parameters: inout [Float], gradient: [Float]) {
+    package mutating func step(_ parameters: inout [Float], gradient: [Float]) {
         precondition(parameters.count == gradient.count && gradient.count == first.count)
         steps += 1
         switch optimizer {

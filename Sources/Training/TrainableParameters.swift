@@ -1,8 +1,9 @@
-import ModelRepo
+import MgitTensor
+import MgitNetworks
 
 /// A network whose parameters live in one flat `Float` buffer and which computes its own loss gradient,
 /// so one training loop and one optimiser serve every architecture.
-protocol TrainableParameters: Sendable {
+package protocol TrainableParameters: Sendable {
     /// Every parameter, in the network's own layout.
     var values: [Float] { get set }
     /// The architecture, for `makeNetwork` and `arch.json`.

@@ -1,5 +1,6 @@
 import Foundation
-import ModelRepo
+import MgitInterop
+import MgitNetworks
 
 /// Trains MLP and VGG-style CNN classifiers on the CPU: He initialisation, seeded per-epoch shuffles, sgemm
 /// forward and backward passes, SGD with momentum or Adam on the mean cross-entropy.
@@ -100,12 +101,12 @@ public enum Trainer {
 
 extension Duration {
     /// The duration in seconds as a `Double`.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+    package var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 extension JSONEncoder {
     /// An encoder with sorted keys, so encoded configs are stable bytes.
-    static var sorted: JSONEncoder {
+    package static var sorted: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         return e

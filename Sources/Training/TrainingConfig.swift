@@ -1,4 +1,5 @@
-import ModelRepo
+import MgitInterop
+import MgitNetworks
 
 /// How to train an MLP classifier: its hidden widths, the optimiser and schedule, the seed and the data.
 ///

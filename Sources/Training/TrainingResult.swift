@@ -1,4 +1,5 @@
-import ModelRepo
+import MgitTensor
+import MgitNetworks
 
 /// A trained network with its metrics.
 public struct TrainingResult: Sendable {

@@ -1,4 +1,5 @@
-import ModelRepo
+import MgitNetworks
+import MgitStore
 
 extension Trainer {
     /// Loads the named datasets and trains an MLP: what `mgit train` runs.

@@ -1,5 +1,7 @@
 import Foundation
-import ModelRepo
+import MgitInterop
+import MgitTensor
+import MgitNetworks
 
 /// The parameters of a VGG-style CNN (Conv2d + ReLU, max pooling, then ReLU Linear layers) in one flat buffer,
 /// with its forward and backward pass: im2col + sgemm for convolutions, col2im for their input gradients.
@@ -26,19 +28,19 @@ public struct VGGParameters: Sendable, Equatable {
     /// weight `[out, in]` and bias `[out]`.
     public var values: [Float]
 
-    struct Conv {
-        let name: String
-        let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
-        let inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int
-        let weightOffset: Int, biasOffset: Int
-        var fanIn: Int { inChannels * kernel * kernel }
+    package struct Conv {
+        package let name: String
+        package let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
+        package let inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int
+        package let weightOffset: Int, biasOffset: Int
+        package var fanIn: Int { inChannels * kernel * kernel }
     }
-    struct Pool { let size: Int; let channels: Int, inHeight: Int, inWidth: Int }
-    enum Layer { case conv(Conv), pool(Pool) }
-    struct Linear { let name: String; let inputs: Int, outputs: Int, weightOffset: Int, biasOffset: Int }
+    package struct Pool { let size: Int; let channels: Int, inHeight: Int, inWidth: Int }
+    package enum Layer { case conv(Conv), pool(Pool) }
+    package struct Linear { let name: String; let inputs: Int, outputs: Int, weightOffset: Int, biasOffset: Int }
 
-    let layers: [Layer]
-    let linears: [Linear]
+    package let layers: [Layer]
+    package let linears: [Linear]
 
     /// Same architecture and the same parameter bits.
     public static func == (a: VGGParameters, b: VGGParameters) -> Bool {
@@ -253,7 +255,7 @@ public struct VGGParameters: Sendable, Equatable {
 
     /// `[in·k·k, n·oh·ow]`: row `(ci, ky, kx)`, column `(s, oy, ox)` holds input `(ci, s, oy·stride − p + ky,
     /// ox·stride − p + kx)`, zero outside the image.
-    static func im2col(_ x: [Float], _ c: Conv, n: Int) -> [Float] {
+    package static func im2col(_ x: [Float], _ c: Conv, n: Int) -> [Float] {
         let (h, w, oh, ow, k) = (c.inHeight, c.inWidth, c.outHeight, c.outWidth, c.kernel)
         let p = n * oh * ow
         var cols = [Float](repeating: 0, count: c.fanIn * p)
@@ -278,7 +280,7 @@ public struct VGGParameters: Sendable, Equatable {
     }
 
     /// The adjoint of `im2col`: adds each column entry back onto the input pixel it came from.
-    static func col2im(_ cols: [Float], _ c: Conv, n: Int) -> [Float] {
+    package static func col2im(_ cols: [Float], _ c: Conv, n: Int) -> [Float] {
         let (h, w, oh, ow, k) = (c.inHeight, c.inWidth, c.outHeight, c.outWidth, c.kernel)
         let p = n * oh * ow
         var x = [Float](repeating: 0, count: c.inChannels * n * h * w)
@@ -303,7 +305,7 @@ public struct VGGParameters: Sendable, Equatable {
     }
 
     /// Max pooling of `[c, n, h, w]` and, for each output, the flat index of the input it took (first maximum).
-    static func maxPool(_ x: [Float], _ p: Pool, n: Int) -> ([Float], [Int32]) {
+    package static func maxPool(_ x: [Float], _ p: Pool, n: Int) -> ([Float], [Int32]) {
         let (h, w, k) = (p.inHeight, p.inWidth, p.size)
         let (oh, ow) = (h / k, w / k)
         var y = [Float](repeating: 0, count: p.channels * n * oh * ow)
@@ -325,7 +327,7 @@ public struct VGGParameters: Sendable, Equatable {
     }
 
     /// NCHW rows `[n, c·plane]` to channel-major `[c, n, plane]`.
-    static func channelMajor(_ x: [Float], n: Int, channels: Int, plane: Int) -> [Float] {
+    package static func channelMajor(_ x: [Float], n: Int, channels: Int, plane: Int) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)
         for s in 0..<n { for c in 0..<channels { for i in 0..<plane {
             out[(c * n + s) * plane + i] = x[(s * channels + c) * plane + i]
@@ -334,7 +336,7 @@ public struct VGGParameters: Sendable, Equatable {
     }
 
     /// Channel-major `[c, n, plane]` to NCHW rows `[n, c·plane]`.
-    static func sampleMajor(_ x: [Float], n: Int, channels: Int, plane: Int) -> [Float] {
+    package static func sampleMajor(_ x: [Float], n: Int, channels: Int, plane: Int) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)
         for s in 0..<n { for c in 0..<channels { for i in 0..<plane {
             out[(s * channels + c) * plane + i] = x[(c * n + s) * plane + i]

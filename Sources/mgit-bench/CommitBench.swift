@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MgitInterop
 import ModelRepo
 
 /// `mgit-bench commit`: commit throughput, peak memory and deduplication, beside plain git (docs/PERFORMANCE.md).

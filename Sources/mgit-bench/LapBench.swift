@@ -158,7 +158,7 @@ struct ScipyRunner {
 
     /// Best solve CPU and wall time over `repeats` runs, and scipy's objective.
     func solve(_ s: [Double], n: Int, repeats: Int) throws -> (cpu: Double, wall: Double, objective: Double) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-lap-\(getpid())-\(n).f64").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-lap-\(ProcessInfo.processInfo.processIdentifier)-\(n).f64").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let data = s.withUnsafeBufferPointer { Data(buffer: $0) }
         try data.write(to: URL(fileURLWithPath: path))
@@ -189,7 +189,7 @@ struct ScipyRunner {
         environment["OMP_NUM_THREADS"] = "1"
         process.environment = environment
         let pipe = Pipe()
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-python-\(getpid()).err")
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-python-\(ProcessInfo.processInfo.processIdentifier).err")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         process.standardOutput = pipe

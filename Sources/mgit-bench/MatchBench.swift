@@ -82,7 +82,7 @@ struct MatchBench: ParsableCommand {
     static func reference(
         a: Checkpoint, b: Checkpoint, spec: PermutationSpec, seed: UInt64, maxSweeps: Int
     ) throws -> (sweeps: Int, objective: Double, cpu: Double) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-match-\(getpid())")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mgit-match-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var shapes: [String] = []

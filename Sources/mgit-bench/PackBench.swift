@@ -1,5 +1,5 @@
 import ArgumentParser
-import CLibGit2
+import MgitInterop
 import Foundation
 import ModelRepo
 
@@ -31,7 +31,7 @@ struct PackBench: ParsableCommand {
     func run() throws {
         let blobBytes = blobKibibytes << 10
         let blobCount = max(1, (mebibytes << 10) / blobKibibytes)
-        let scratch = (directory ?? FileManager.default.temporaryDirectory.path) + "/mgit-bench-pack-\(getpid())"
+        let scratch = (directory ?? FileManager.default.temporaryDirectory.path) + "/mgit-bench-pack-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         // One reused buffer: memory stays at one tensor, like a commit reading tensor by tensor.
         var buffer = [UInt8](repeating: 0, count: blobBytes)
@@ -99,22 +99,13 @@ struct PackBench: ParsableCommand {
     }
 
     static func timeLibgit2Loose(repository: String, blobs: Int, buffer: inout [UInt8]) throws -> (bytes: Double, seconds: Double) {
-        git_libgit2_init()
-        defer { git_libgit2_shutdown() }
-        var handle: OpaquePointer?
-        var odb: OpaquePointer?
-        guard git_repository_open(&handle, repository) == 0, git_repository_odb(&odb, handle) == 0 else {
-            throw ValidationError("libgit2 cannot open \(repository)")
-        }
-        defer { git_odb_free(odb); git_repository_free(handle) }
+        let git = try GitRepository.open(at: repository)
         var seconds = 0.0
         for index in 0..<blobs {
             fillRandom(&buffer, seed: UInt64(index))
-            var oid = git_oid()
             let start = DispatchTime.now()
-            let rc = buffer.withUnsafeBytes { git_odb_write(&oid, odb, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
+            _ = try buffer.withUnsafeBytes { try git.writeBlob($0) }
             seconds += elapsed(since: start)
-            guard rc == 0 else { throw ValidationError("git_odb_write failed (\(rc))") }
         }
         return (Double(blobs * buffer.count), seconds)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MgitInterop
 import ModelRepo
 
 /// `mgit-bench push`: pushing new tensors to a bare repository on the same disk, beside plain `git push`
@@ -96,8 +97,8 @@ struct PushBench: ParsableCommand {
                             "--port=\(port)", "--base-path=\(served)", served]
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
-        defer { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() }
-        usleep(500_000)
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        Thread.sleep(forTimeInterval: 0.5)
         _ = try MeasuredProcess.run([mgit, "remote", "add", "origin", "git://127.0.0.1:\(port)/net.git"], in: repo)
         let p = try MeasuredProcess.run([mgit, "push"], in: repo)
         guard p.status == 0 else { throw BenchError("push over git:// failed") }

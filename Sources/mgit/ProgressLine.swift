@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import ModelRepo
 
 /// Progress on stderr: a line redrawn in place on a terminal, plain lines at most every few seconds otherwise,
 /// nothing at all in `--json` mode.
@@ -13,7 +11,7 @@ final class ProgressLine {
     private var drawn = false
 
     init(silent: Bool) {
-        if silent { mode = .silent } else { mode = isatty(2) == 1 ? .terminal : .lines }
+        if silent { mode = .silent } else { mode = TerminalDevice.isTerminal(2) ? .terminal : .lines }
         interval = mode == .terminal ? 0.1 : 5
     }
 

@@ -1,3 +1,4 @@
+import ArgumentParser
 /// "did you mean ...?" for a misspelt command.
 enum Suggestion {
     /// A message when the first word is not a command, or nil when it is (or is an option).

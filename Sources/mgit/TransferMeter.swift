@@ -14,7 +14,7 @@ final class TransferMeter {
     init(_ verb: String, json: Bool) {
         self.verb = verb
         enabled = !json
-        interactive = isatty(STDERR_FILENO) == 1
+        interactive = TerminalDevice.isTerminal(2)
         // Without a terminal, a line only for transfers long enough to need one.
         if !interactive { lastPrint = Date() }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelRepo
+import Foundation
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(

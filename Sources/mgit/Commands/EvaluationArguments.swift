@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelRepo
+import Foundation
 
 /// How `barrier` and `merge` measure models.
 struct EvaluationArguments: ParsableArguments {

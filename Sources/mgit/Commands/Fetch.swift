@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelRepo
+import Foundation
 
 struct Fetch: ParsableCommand {
     static let configuration = CommandConfiguration(

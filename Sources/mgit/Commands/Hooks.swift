@@ -133,7 +133,7 @@ struct Hooks: ParsableCommand {
                 json = data
             }
             let repo = try repository.open()
-            let outcomes = try HookRunner.run(hook, in: repo, payloadJSON: json, environment: environment)
+            let outcomes = try HookRunner.run(hook, in: try repo.hookContext(), payloadJSON: json, environment: environment)
             if output.json {
                 try Terminal.json(outcomes)
             } else if outcomes.isEmpty {

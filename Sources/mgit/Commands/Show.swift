@@ -1,5 +1,6 @@
 import ArgumentParser
 import ModelRepo
+import Foundation
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(

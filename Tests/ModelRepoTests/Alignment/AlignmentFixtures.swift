@@ -1,4 +1,12 @@
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// Random checkpoints with the tensor names of the built-in architectures.
 enum AlignmentFixtures {

@@ -1,5 +1,13 @@
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// The test that matters for re-basin: a network permuted by its built-in spec computes the same function.
 /// Random weights, random BatchNorm statistics, random permutations; the forward passes are mgit's own.

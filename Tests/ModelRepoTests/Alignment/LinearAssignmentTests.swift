@@ -1,5 +1,13 @@
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// Kinds of score matrices that stress different parts of the solver.
 enum ScoreKind: String, CaseIterable, Sendable {

@@ -1,5 +1,13 @@
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// ResNet-20 (BatchNorm) written by hand in the template form of docs/PERMUTATION-SPECS.md.
 let resnet20TemplateJSON = """

@@ -3,7 +3,15 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// BarrierPlot's SVG parses as XML and carries every point and label; the terminal chart has its documented
 /// shape and puts each series' maximum on the top row.

@@ -1,6 +1,14 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// ExternalEvaluator running real shell commands, and the numpy example evaluator in docs/examples.
 @Suite struct ExternalEvaluatorTests {
@@ -76,15 +84,15 @@ import Testing
 
     @Test func configuredReadsCommandAndTimeoutFromConfig() throws {
         let scratch = try ScratchRepository()
-        #expect(try ExternalEvaluator.configured(in: scratch.repository) == nil)
+        #expect(try scratch.repository.externalEvaluator() == nil)
         try scratch.repository.setConfigValue("eval.command", "python3 eval.py {checkpoint}")
         try scratch.repository.setConfigValue("eval.timeout", "30")
-        let fromConfig = try #require(try ExternalEvaluator.configured(in: scratch.repository))
+        let fromConfig = try #require(try scratch.repository.externalEvaluator())
         #expect(fromConfig.command == "python3 eval.py {checkpoint}" && fromConfig.timeout == 30)
-        let overridden = try #require(try ExternalEvaluator.configured(in: scratch.repository, command: "other"))
+        let overridden = try #require(try scratch.repository.externalEvaluator(command: "other"))
         #expect(overridden.command == "other")
         try scratch.repository.setConfigValue("eval.timeout", "never")
-        #expect(throws: MgitError.self) { try ExternalEvaluator.configured(in: scratch.repository) }
+        #expect(throws: MgitError.self) { try scratch.repository.externalEvaluator() }
     }
 
     // MARK: The numpy example (docs/examples/eval_mlp.py)

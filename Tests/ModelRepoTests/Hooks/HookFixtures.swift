@@ -1,5 +1,13 @@
 import Foundation
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// A real mgit repository in a temporary folder, removed when the test drops it.
 final class ScratchRepository {

@@ -1,6 +1,14 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// HookRunner against real hook programs run as subprocesses in real repositories.
 @Suite struct HookRunnerTests {
@@ -14,7 +22,7 @@ import Testing
 
     @Test func noHookMeansNoOutcome() throws {
         let scratch = try ScratchRepository()
-        #expect(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).isEmpty)
+        #expect(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload).isEmpty)
     }
 
     @Test func acceptingHookSeesEnvironmentAndRunsInTheRoot() throws {
@@ -25,7 +33,7 @@ import Testing
             printf '%s\\n' "$(pwd -P)" "$MGIT_HOOK" "$MGIT_REPO" "$MGIT_LOSS_BARRIER" "$MGIT_BIN" > '\(out)'
             echo fine
             """)
-        let outcomes = try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload,
+        let outcomes = try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload,
                                           environment: ["MGIT_LOSS_BARRIER": "0.05"])
         let outcome = try #require(outcomes.first)
         #expect(outcomes.count == 1)
@@ -44,7 +52,7 @@ import Testing
     @Test func nonZeroExitRejectsWithItsStderr() throws {
         let scratch = try ScratchRepository()
         try scratch.hook("pre-merge", "#!/bin/sh\necho 'barrier too high' >&2\nexit 3\n")
-        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).first)
+        let outcome = try #require(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload).first)
         #expect(!outcome.accepted)
         #expect(outcome.exitStatus == 3 && outcome.signal == nil)
         #expect(outcome.stderr == "barrier too high\n")
@@ -58,7 +66,7 @@ import Testing
     @Test func signalDeathRejectsNamingTheSignal() throws {
         let scratch = try ScratchRepository()
         try scratch.hook("pre-merge", "#!/bin/sh\nulimit -c 0\nkill -SEGV $$\nexit 0\n")
-        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).first)
+        let outcome = try #require(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload).first)
         #expect(!outcome.accepted)
         #expect(outcome.exitStatus == nil)
         #expect(outcome.signal == SIGSEGV)
@@ -77,7 +85,7 @@ import Testing
             echo 'waiting forever' >&2
             wait
             """)
-        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).first)
+        let outcome = try #require(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload).first)
         #expect(!outcome.accepted)
         #expect(outcome.timedOut)
         #expect(outcome.signal == SIGKILL)
@@ -101,7 +109,7 @@ import Testing
             cat > '\(copy)'
             grep -q '"branch":"teamB"' '\(copy)' || { echo 'no branch field' >&2; exit 1; }
             """)
-        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).first)
+        let outcome = try #require(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload).first)
         #expect(outcome.accepted, "\(outcome.stderr)")
         let data = try #require(FileManager.default.contents(atPath: copy))
         #expect(data.last == 0x0A)
@@ -111,7 +119,7 @@ import Testing
     @Test func nonExecutableHookRejectsWithAReason() throws {
         let scratch = try ScratchRepository()
         let path = try scratch.hook("pre-merge", "#!/bin/sh\nexit 0\n", executable: false)
-        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).first)
+        let outcome = try #require(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload).first)
         #expect(!outcome.accepted)
         #expect(outcome.exitStatus == nil)
         #expect(outcome.reason.contains("not executable"))
@@ -121,7 +129,7 @@ import Testing
     @Test func missingInterpreterRejectsNamingIt() throws {
         let scratch = try ScratchRepository()
         try scratch.hook("pre-merge", "#!/no/such/interpreter\nexit 0\n")
-        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).first)
+        let outcome = try #require(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload).first)
         #expect(!outcome.accepted)
         #expect(outcome.reason.hasPrefix("could not be run: "))
         #expect(outcome.reason.contains("/no/such/interpreter"))
@@ -137,7 +145,7 @@ import Testing
             let status = name.hasSuffix("10-a") ? 1 : 0
             try scratch.hook(name, "#!/bin/sh\necho '\(name)' >> '\(log)'\nexit \(status)\n")
         }
-        let outcomes = try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload)
+        let outcomes = try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload)
         let expected = ["pre-merge", "pre-merge.d/10-a", "pre-merge.d/20-b", "pre-merge.d/9-c"]
         #expect(scratch.read("order") == expected.map { $0 + "\n" }.joined())
         #expect(outcomes.map(\.displayName) == expected)
@@ -163,7 +171,7 @@ import Testing
             exit 1
             """)
         let payload = Big(blob: String(repeating: "x", count: 1 << 20))
-        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: payload).first)
+        let outcome = try #require(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: payload).first)
         #expect(outcome.exitStatus == 1)
         #expect(outcome.stderr.utf8.count == 64 * 1024)
         #expect(outcome.stderr.hasSuffix("err line 19999 with some padding to make it longer\nlast words\n"))
@@ -176,7 +184,7 @@ import Testing
         #expect(scratch.repository.hooksDirectory == scratch.repository.root + "/my-hooks")
         try scratch.hook("post-commit", "#!/bin/sh\nexit 0\n")
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/my-hooks/post-commit"))
-        let outcomes = try HookRunner.run("post-commit", in: scratch.repository, payload: Self.payload)
+        let outcomes = try HookRunner.run("post-commit", in: try scratch.repository.hookContext(), payload: Self.payload)
         #expect(outcomes.map(\.accepted) == [true])
     }
 
@@ -186,7 +194,7 @@ import Testing
         try scratch.repository.setConfigValue("hooks.timeout", value)
         try scratch.hook("pre-merge", "#!/bin/sh\nexit 0\n")
         let error = #expect(throws: MgitError.self) {
-            try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload)
+            try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload)
         }
         #expect(error?.code == .invalidInput)
         #expect(error?.message.contains("hooks.timeout") == true)
@@ -195,7 +203,7 @@ import Testing
     @Test(arguments: ["", "../x", "a/b"])
     func badHookNameIsAnError(name: String) throws {
         let scratch = try ScratchRepository()
-        #expect(throws: MgitError.self) { try HookRunner.run(name, in: scratch.repository, payload: Self.payload) }
+        #expect(throws: MgitError.self) { try HookRunner.run(name, in: try scratch.repository.hookContext(), payload: Self.payload) }
     }
 }
 
@@ -205,7 +213,7 @@ extension HookRunnerTests {
         let scratch = try ScratchRepository()
         let pidFile = scratch.file("yes.pid")
         try scratch.hook("pre-merge", "#!/bin/sh\nyes > /dev/stdout &\necho $! > '\(pidFile)'\nexit 0\n")
-        let outcome = try #require(try HookRunner.run("pre-merge", in: scratch.repository, payload: Self.payload).first)
+        let outcome = try #require(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: Self.payload).first)
         #expect(outcome.accepted)
         #expect(outcome.stdout.utf8.count <= 64 * 1024)
         if let pid = Int32(scratch.read("yes.pid").trimmingCharacters(in: .whitespacesAndNewlines)) {

@@ -1,6 +1,14 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// The samples embedded in mgit match the top-level hooks/ folder, and repositories get them at init.
 @Suite struct HookSampleTests {
@@ -14,7 +22,7 @@ import Testing
     @Test func embeddedTextsMatchTheHooksFolder() throws {
         let files = try Self.sampleFiles()
         #expect(files.count >= 2)
-        let generated = packageRoot + "/Sources/ModelRepo/Hooks/HookSample+Texts.swift"
+        let generated = packageRoot + "/Sources/MgitHooks/HookSample+Texts.swift"
         let expectedSource = HookSample.generatedSource(files)
         if ProcessInfo.processInfo.environment["MGIT_UPDATE_SAMPLES"] == "1" {
             try expectedSource.write(toFile: generated, atomically: true, encoding: .utf8)
@@ -63,7 +71,7 @@ import Testing
             #expect(access(folder + "/" + sample.name, X_OK) == 0)
         }
         // Samples do not run: nothing is named after a hook yet.
-        #expect(try HookRunner.run("pre-merge", in: scratch.repository, payload: [String: Int]()).isEmpty)
+        #expect(try HookRunner.run("pre-merge", in: try scratch.repository.hookContext(), payload: [String: Int]()).isEmpty)
     }
 
     @Test func enableListAndDisableThroughTheRepository() throws {

@@ -1,6 +1,14 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 @Suite struct EvaluationTests {
     /// fc1 = [[1, −1], [−1, 1]], no bias, then ReLU; fc2 = [[2, 0], [0, 1]], bias [0.5, 0].

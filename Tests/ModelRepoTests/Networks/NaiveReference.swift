@@ -1,5 +1,13 @@
 import Foundation
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// Straightforward Double-precision loops that the BLAS forward passes are checked against: direct
 /// convolution, window-by-window pooling, textbook norms. NCHW layout, nothing shared with the code under test.

@@ -1,7 +1,15 @@
 import CLibGit2
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// PackWriter checked against git itself (hash-object, cat-file, verify-pack, fsck, index-pack)
 /// and against libgit2's reader.

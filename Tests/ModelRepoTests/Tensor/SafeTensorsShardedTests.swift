@@ -1,6 +1,14 @@
 import Foundation
 import Testing
-@testable import ModelRepo
+@testable import MgitInterop
+@testable import MgitTensor
+@testable import MgitStore
+@testable import MgitLineage
+@testable import MgitNetworks
+@testable import MgitAlignment
+@testable import MgitHooks
+@testable import MgitMerge
+@testable import MgitOperations
 
 /// Two hand-built shards and an index, written into a fresh folder; each test changes one piece.
 struct ShardedCheckpointFixture {

@@ -1,0 +1,35 @@
+import Foundation
+import MgitInterop
+
+/// One measured figure of a commit: `accuracy = 0.8712` on the `test` split, from `mgit eval`.
+public struct Metric: Codable, Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    /// The data split it was measured on (`train`, `test`), if any.
+    public var split: String?
+    /// Where it came from: the data source, or `commit` / `user` for values given by hand.
+    public var source: String?
+    /// When it was recorded, seconds since 1970.
+    public var time: Double?
+
+    public init(name: String, value: Double, split: String? = nil, source: String? = nil, time: Double? = nil) {
+        self.name = name
+        self.value = value
+        self.split = split
+        self.source = source
+        self.time = time
+    }
+
+    /// Parses `NAME=VALUE` as given on the command line; the name may not be empty and the value must be finite.
+    public static func parse(_ text: String, split: String? = nil, source: String? = nil) throws -> Metric {
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+            throw MgitError(.invalidInput, "metric '\(text)' is not NAME=VALUE (for example accuracy=0.91)")
+        }
+        let name = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
+        let raw = String(text[text.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+        guard let value = Double(raw), value.isFinite else {
+            throw MgitError(.invalidInput, "metric '\(name)' has value '\(raw)', which is not a finite number")
+        }
+        return Metric(name: name, value: value, split: split, source: source)
+    }
+}
