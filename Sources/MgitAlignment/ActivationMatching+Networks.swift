@@ -32,7 +32,7 @@ extension ActivationMatching {
         }
         for name in spec.permutationNames where statistics[name] == nil {
             throw MgitError(.mismatch, "no recorded activation belongs to permutation '\(name)': activation matching "
-                            + "needs the network's hidden activations; use --method weight")
+                            + "needs the network's hidden activations; use weight matching", parameter: "method")
         }
         let (permutations, _) = try match(statistics, criterion: .correlation)
         let problem = try MatchingProblem(a: a, b: b, spec: spec, sizes: sizes)

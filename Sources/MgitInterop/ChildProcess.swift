@@ -162,7 +162,7 @@ package struct ChildProcess {
             let remaining = deadline - Self.now()
             if remaining <= 0 {
                 kill(-pid, SIGKILL)
-                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                SystemCall.retryingOnInterrupt { waitpid(pid, &status, 0) }
                 exited = true
                 timedOut = true
                 continue
@@ -226,9 +226,8 @@ package struct ChildProcess {
         var chunk = [UInt8](repeating: 0, count: 65_536)
         var budget = 4 * max(buffer.cap, 65_536)
         while fd >= 0 {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            let n = SystemCall.retryingOnInterrupt { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) } }
             if n > 0 && budget > 0 { buffer.append(chunk[0..<n]); budget -= n; continue }
-            if n < 0 && errno == EINTR { continue }
             close(fd)
             fd = -1
         }

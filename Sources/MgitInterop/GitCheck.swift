@@ -45,5 +45,5 @@ package enum GitFailure {
 }
 
 private extension String {
-    package func localizedStandardContains(_ other: String) -> Bool { lowercased().contains(other.lowercased()) }
+    func localizedStandardContains(_ other: String) -> Bool { lowercased().contains(other.lowercased()) }
 }

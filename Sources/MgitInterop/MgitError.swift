@@ -35,11 +35,19 @@ public struct MgitError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// A description of the underlying failure, when there is one (a libgit2 or SQLite message).
     public var underlying: String?
+    /// The setting or argument the message is about, as the library calls it (`alpha`, `architecture`, `data`,
+    /// `into`, `branch`): the CLI names its flag for it. The library's messages speak of concepts, never of flags.
+    public var parameter: String?
+    /// The error this one reports, kept as a value (an `MgitError` from a lower layer, a decoding error).
+    public var cause: (any Error & Sendable)?
 
-    public init(_ code: Code, _ message: String, underlying: String? = nil) {
+    public init(_ code: Code, _ message: String, underlying: String? = nil, parameter: String? = nil,
+                cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying
+        self.parameter = parameter
+        self.cause = cause
     }
 
     public var description: String {

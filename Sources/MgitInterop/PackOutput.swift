@@ -169,8 +169,7 @@ package final class PackOutput {
             let padded = (want + Self.alignment - 1) / Self.alignment * Self.alignment
             var got = 0
             while got < want {
-                let n = pread(directFD, buffer.baseAddress! + got, padded - got, off_t(at) + off_t(got))
-                if n < 0 && errno == EINTR { continue }
+                let n = SystemCall.retryingOnInterrupt { pread(directFD, buffer.baseAddress! + got, padded - got, off_t(at) + off_t(got)) }
                 guard n > 0 else {
                     throw SystemCall.ioError("cannot read back '\(path!)'", errno: n == 0 ? EIO : errno)
                 }
@@ -257,11 +256,8 @@ package final class PackOutput {
     fileprivate static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) -> Int32 {
         var done = 0
         while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
+            let n = SystemCall.retryingOnInterrupt { pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
+            if n < 0 { return errno }
             done += n
         }
         return 0
@@ -270,8 +266,7 @@ package final class PackOutput {
     package static func readAll(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String) throws {
         var done = 0
         while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            if n < 0 && errno == EINTR { continue }
+            let n = SystemCall.retryingOnInterrupt { pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done)) }
             guard n > 0 else { throw SystemCall.ioError("cannot read back '\(path)'", errno: n == 0 ? EIO : errno) }
             done += n
         }

@@ -80,7 +80,7 @@ extension BarrierPlot {
 }
 
 private extension String {
-    package func trimmingTrailingSpaces() -> String {
+    func trimmingTrailingSpaces() -> String {
         var s = self
         while s.last == " " { s.removeLast() }
         return s

@@ -1,3 +1,4 @@
+import MgitAlignment
 /// What `mgit barrier` measured: the naive path and, with alignment, the path after weight matching.
 public struct BarrierReport: Codable, Sendable, Equatable {
     public var a: String
@@ -33,14 +34,22 @@ public struct AlignmentSummary: Codable, Sendable, Equatable {
     public var objectiveAfter: Double
     public var sweeps: Int
     public var seconds: Double
+    /// The probe that proves the aligned model computes the same function as the original (the same check
+    /// `mgit rebase` runs); nil when the architecture is unknown (see ``functionCheckSkipped``).
+    public var functionCheck: FunctionCheck?
+    /// Why no function check ran, when none did.
+    public var functionCheckSkipped: String?
 
     /// The memberwise initializer, for the modules above this one.
-    package init(method: String, objectiveBefore: Double, objectiveAfter: Double, sweeps: Int, seconds: Double) {
+    package init(method: String, objectiveBefore: Double, objectiveAfter: Double, sweeps: Int, seconds: Double,
+                 functionCheck: FunctionCheck? = nil, functionCheckSkipped: String? = nil) {
         self.method = method
         self.objectiveBefore = objectiveBefore
         self.objectiveAfter = objectiveAfter
         self.sweeps = sweeps
         self.seconds = seconds
+        self.functionCheck = functionCheck
+        self.functionCheckSkipped = functionCheckSkipped
     }
 }
 

@@ -132,8 +132,8 @@ public struct ArchitectureSpec: Codable, Sendable, Equatable {
             guard isWeight || isBias else {
                 throw MgitError(.invalidInput, "cannot detect the architecture: tensor '\(name)' has shape "
                                     + "\(tensor.shape), and only MLPs (2-D '.weight' and 1-D '.bias' tensors) are "
-                                    + "detected automatically; describe the network with --arch FILE "
-                                    + "(docs/ARCHITECTURES.md)")
+                                    + "detected automatically; describe the network in an architecture file "
+                                    + "(docs/ARCHITECTURES.md)", parameter: "architecture")
             }
         }
         let layers = try MLPNetwork.layerOrder(in: checkpoint)

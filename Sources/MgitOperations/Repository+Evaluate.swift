@@ -34,7 +34,8 @@ extension Repository {
         do {
             return try ArchitectureSpec.detect(from: try loaded ?? loadCheckpoint(revision))
         } catch let error as MgitError {
-            throw MgitError(error.code, "\(error.message); for a CNN or ResNet give --arch FILE (docs/ARCHITECTURES.md)")
+            throw MgitError(error.code, "\(error.message); a CNN or ResNet needs an architecture file (docs/ARCHITECTURES.md)",
+                            parameter: "architecture", cause: error)
         }
     }
 

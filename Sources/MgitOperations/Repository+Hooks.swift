@@ -92,7 +92,7 @@ extension Repository {
         }
         guard let target = hook ?? sample.hook else {
             throw MgitError(.invalidInput, "sample '\(name)' has no '# mgit-hook: NAME' line; say which hook it is "
-                            + "for with --as (\(HookRunner.knownHooks.joined(separator: ", ")))")
+                            + "for (\(HookRunner.knownHooks.joined(separator: ", ")))", parameter: "hook")
         }
         guard HookRunner.knownHooks.contains(target) else {
             throw MgitError(.invalidInput, "'\(target)' is not a hook mgit runs; use one of "

@@ -156,7 +156,8 @@ extension CheckpointStore {
     /// The branch HEAD names (even with no commit yet).
     public func currentBranch() throws -> String {
         guard let ref = try git.headReferenceName(), ref.hasPrefix("refs/heads/") else {
-            throw MgitError(.invalidInput, "HEAD is not on a branch: name one with --branch, or 'mgit switch BRANCH'")
+            throw MgitError(.invalidInput, "HEAD is not on a branch: name the branch to commit on, or 'mgit switch BRANCH'",
+                            parameter: "branch")
         }
         return String(ref.dropFirst("refs/heads/".count))
     }

@@ -56,7 +56,7 @@ public struct CommitTrailers: Sendable, Equatable {
 import Foundation
 
 private extension String {
-    package func trimmingTrailingNewlines() -> String {
+    func trimmingTrailingNewlines() -> String {
         var s = self
         while s.hasSuffix("\n") { s.removeLast() }
         return s

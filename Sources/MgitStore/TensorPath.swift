@@ -30,7 +30,7 @@ package enum TensorPath {
 
 private extension String {
     /// Drops a `%` or `%X` cut in half at the end.
-    package func trimmingPartialEscape() -> String {
+    func trimmingPartialEscape() -> String {
         var s = self
         if s.hasSuffix("%") { s.removeLast() } else if s.count >= 2, s.dropLast().hasSuffix("%") { s.removeLast(2) }
         return s

@@ -45,7 +45,8 @@ struct Mgit: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as MgitError {
-            Terminal.error(error.description)
+            let flag = error.parameter.flatMap(Terminal.flag(for:))
+            Terminal.error(error.description + (flag.map { " (\($0))" } ?? ""))
             Foundation.exit(ExitStatus.of(error))
         } catch {
             if let message = Suggestion.unknownCommand(in: Array(CommandLine.arguments.dropFirst())) {

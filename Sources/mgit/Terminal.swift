@@ -3,6 +3,31 @@ import ModelRepo
 
 /// Output to the terminal: JSON for scripts, text for people, `error:` lines on stderr.
 enum Terminal {
+    /// The function check as rebase, merge and barrier print it.
+    static func functionCheckLine(_ check: FunctionCheck?, skipped: String?) -> String {
+        if let c = check {
+            return "function check: same outputs on \(c.samples) probe samples (max relative difference \(String(format: "%.1e", c.maxRelativeDifference)))"
+        }
+        return "function check: skipped (\(skipped ?? "architecture unknown"); give --arch FILE)"
+    }
+
+    /// The flag that sets what a library error is about (``MgitError/parameter``).
+    static func flag(for parameter: String) -> String? {
+        switch parameter {
+        case "alpha": "--alpha"
+        case "architecture": "--arch FILE"
+        case "data": "--data"
+        case "into": "--into BRANCH"
+        case "branch": "--branch"
+        case "points": "--points"
+        case "samples": "--samples"
+        case "batch": "--batch"
+        case "method": "--method"
+        case "hook": "--as HOOK"
+        default: nil
+        }
+    }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     }

@@ -35,13 +35,17 @@ struct Barrier: ParsableCommand {
     @Option(help: ArgumentHelp("Write an SVG plot (naive and aligned curves) to this file.", valueName: "file.svg"))
     var plot: String?
 
+    @Option(help: ArgumentHelp("A permutation spec (JSON) instead of the built-in one (docs/PERMUTATION-SPECS.md).",
+                               valueName: "file"))
+    var spec: String?
+
     @OptionGroup var evaluation: EvaluationArguments
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         let progress = ProgressLine(silent: output.json)
-        let report = try repository.open().barrier(a, b, align: align, points: points, seed: seed,
+        let report = try repository.open().barrier(a, b, align: align, points: points, seed: seed, specPath: spec,
                                                    evaluation: evaluation.options) { progress.step($0, $1, $2) }
         progress.finish()
         if let plot { try report.plot.svg().write(toFile: plot, atomically: true, encoding: .utf8) }
@@ -49,6 +53,7 @@ struct Barrier: ParsableCommand {
         print("A \(Terminal.short(report.a)) → B \(Terminal.short(report.b)), evaluated on \(report.evaluator)")
         print(Terminal.barrierLine("naive  ", report.naive))
         if let aligned = report.aligned { print(Terminal.barrierLine("aligned", aligned)) }
+        if let s = report.alignment { print(Terminal.functionCheckLine(s.functionCheck, skipped: s.functionCheckSkipped)) }
         if let r = report.lossBarrierReduction { print("alignment removed \(String(format: "%.1f%%", r * 100)) of the loss barrier") }
         print("")
         print(report.plot.terminalChart())

@@ -83,6 +83,7 @@ struct Merge: ParsableCommand {
                 let s = r.alignmentSummary!
                 print("  aligned by weight matching: objective \(Terminal.format(s.objectiveBefore)) → \(Terminal.format(s.objectiveAfter)), "
                       + "\(s.sweeps) sweeps, \(String(format: "%.2f s", s.seconds)) (aligned commit \(Terminal.short(r.alignedB)))")
+                print("  " + Terminal.functionCheckLine(s.functionCheck, skipped: s.functionCheckSkipped))
             case "lineage": print("  \(b) is already a rebase onto \(a)'s head: no alignment needed")
             default: print("  not aligned (--no-align)")
             }

@@ -83,17 +83,18 @@ struct Rebase: ParsableCommand {
             progress.update("matching: sweep \(p.sweep), objective \(Terminal.format(p.objective)), \(p.changed) permutations changed")
         }
         progress.finish()
+        if !report.accepted {
+            if output.json { try Terminal.json(report) }
+            throw HookRunner.rejection(report.hooks)
+                ?? MgitError(.rejected, "rebase refused by \(report.rejectedBy.joined(separator: ", ")); nothing was changed")
+        }
         if output.json { return try Terminal.json(report) }
         let moved = report.unitsMoved.values.reduce(0, +), total = report.unitsMoved.count
         print("\(dryRun ? "Would rebase" : "Rebased") \(branch) (\(Terminal.short(report.source))) onto \(onto!) (\(Terminal.short(report.basin))) by \(report.method.rawValue) matching")
         print("  objective Σ⟨θ_A, π(θ_B)⟩: \(Terminal.format(report.objectiveBefore)) → \(Terminal.format(report.objectiveAfter))")
         print("  \(report.sweeps) sweep\(report.sweeps == 1 ? "" : "s")\(report.converged ? " (converged)" : " (sweep limit)"), "
               + String(format: "%.2f s", report.seconds) + ", \(moved) units moved across \(total) permutations")
-        if let c = report.functionCheck {
-            print("  function check: same outputs on \(c.samples) probe samples (max relative difference \(String(format: "%.1e", c.maxRelativeDifference)))")
-        } else {
-            print("  function check: skipped (architecture unknown; give --arch)")
-        }
+        print("  " + Terminal.functionCheckLine(report.functionCheck, skipped: report.functionCheckSkipped))
         if let commit = report.commit { print("  committed \(Terminal.short(commit)) on \(branch)") }
     }
 }

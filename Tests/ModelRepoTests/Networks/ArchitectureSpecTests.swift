@@ -53,7 +53,7 @@ import Testing
         c["conv1.weight"] = Tensor(shape: [2, 1, 3, 3], floats: [Float](repeating: 0, count: 18))
         let error = #expect(throws: MgitError.self) { try ArchitectureSpec.detect(from: c) }
         #expect(error?.code == .invalidInput)
-        #expect(error?.message.contains("'conv1.weight'") == true && error?.message.contains("--arch") == true)
+        #expect(error?.message.contains("'conv1.weight'") == true && error?.parameter == "architecture")
     }
 
     @Test(arguments: [

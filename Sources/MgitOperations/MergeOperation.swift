@@ -26,72 +26,100 @@ public struct MergeOptions: Sendable {
 }
 
 extension Repository {
-    /// Merges branch `branchB` into `branchA`: aligns B into A's basin, measures the loss barrier on the path,
-    /// applies the built-in policy and the pre-merge hooks, and if all accept commits
-    /// θ = (1−α)·θ_A + α·π(θ_B) with two parents (A's head and the aligned B commit).
-    ///
-    /// A refused merge moves no ref and writes no reachable object; it is recorded in the lineage database
-    /// as `rejected`, and the returned report says who refused it (``MergeReport/accepted`` is false).
+    /// Merges branch `branchB` into `branchA` (``MergeOperation``).
     public func merge(_ branchA: String, _ branchB: String, options: MergeOptions = MergeOptions(),
                       progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> MergeReport {
+        try MergeOperation(branchA, branchB, options: options).run(in: self, progress: progress)
+    }
+}
+
+/// `mgit merge A B`: aligns B into A's basin, measures the loss barrier on the path, applies the policy and the
+/// pre-merge hooks, and if all accept commits θ = (1−α)·θ_A + α·π(θ_B) on A with two parents (A's head and the
+/// aligned B commit).
+///
+/// A refused merge moves no ref and writes no reachable object; it is recorded in the lineage database as
+/// `rejected`, and the report says who refused it (``MergeReport/accepted`` is false).
+public struct MergeOperation {
+    public var branchA: String
+    public var branchB: String
+    public var options: MergeOptions
+
+    public init(_ branchA: String, _ branchB: String, options: MergeOptions = MergeOptions()) {
+        self.branchA = branchA
+        self.branchB = branchB
+        self.options = options
+    }
+
+    /// The steps, in order: check the options and branches; load both models; align B (``AlignmentStep``, unless
+    /// B's head already is a rebase onto A's head) and write the aligned commit; measure the barrier; interpolate
+    /// and measure the merged model; the `merge.maxBarrier` policy, then the pre-merge hooks (``HookGate``);
+    /// commit, or record the refusal.
+    public func run(in repo: Repository, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> MergeReport {
         guard options.alpha >= 0 && options.alpha <= 1 else {
-            throw MgitError(.invalidInput, "--alpha must be between 0 and 1, got \(options.alpha)")
+            throw MgitError(.invalidInput, "alpha must be between 0 and 1, got \(options.alpha)", parameter: "alpha")
         }
-        guard let headA = try git.referenceTarget("refs/heads/" + branchA) else {
+        guard let headA = try repo.git.referenceTarget("refs/heads/" + branchA) else {
             throw MgitError(.notFound, "no branch '\(branchA)' to merge into (see 'mgit branch')")
         }
-        let headB = try git.resolveCommit(branchB)
+        let headB = try repo.git.resolveCommit(branchB)
         let into = options.into ?? branchA
-        let intoHead = try git.referenceTarget("refs/heads/" + into)
+        let intoHead = try repo.git.referenceTarget("refs/heads/" + into)
         if intoHead != nil && intoHead != headA {
-            throw MgitError(.invalidInput, "branch '\(into)' exists and is not at \(branchA)'s head; name a new branch with --into")
+            throw MgitError(.invalidInput, "branch '\(into)' exists and is not at \(branchA)'s head; name a new branch "
+                            + "to receive the merge", parameter: "into")
         }
-        try requireWritable("merge '\(branchB)' into '\(into)'")
-        let maxBarrier = try options.maxBarrier ?? configuredDouble("merge.maxBarrier")
+        try repo.requireWritable("merge '\(branchB)' into '\(into)'")
+        let maxBarrier = try options.maxBarrier ?? repo.configuredDouble("merge.maxBarrier")
 
-        let a = try loadCheckpoint(headA.hex), b = try loadCheckpoint(headB.hex)
+        let a = try repo.loadCheckpoint(headA.hex), b = try repo.loadCheckpoint(headB.hex)
         try Interpolation.checkCompatible(a, b, names: ("'\(branchA)'", "'\(branchB)'"))
-        let evaluator = try self.evaluator(for: headA.hex, options.evaluation, loaded: a)
+        let evaluator = try repo.evaluator(for: headA.hex, options.evaluation, loaded: a)
 
-        // Alignment: none, already done (B's head is a rebase onto A's head), or weight matching now.
+        // Alignment: none, already done (B's head is a rebase onto A's head), or the shared alignment step now.
         var alignedB = b
         var alignedCommit = headB
         var alignment = "none"
         var summary: AlignmentSummary?
         if options.align {
-            let record = try lineage.commit(headB.hex)
-            if record?.operation == "rebase", try lineage.sources(of: headB.hex).first == headA.hex {
+            let record = try repo.lineage.commit(headB.hex)
+            if record?.operation == "rebase", try repo.lineage.sources(of: headB.hex).first == headA.hex {
                 alignment = "lineage"
             } else {
-                let spec = try permutationSpec(for: b, specPath: options.specPath)
-                let match = try withoutActuallyEscaping(progress) { report in
-                    try WeightMatching.match(a: a, b: b, spec: spec, seed: options.seed) { p in report("weight matching", p.sweep, 0) }
+                var step = AlignmentStep()
+                step.specPath = options.specPath
+                step.architecturePath = options.evaluation.architecturePath
+                step.seed = options.seed
+                let aligned = try withoutActuallyEscaping(progress) { report in
+                    try step.run(a: a, b: b, sourceCommit: headB.hex, names: ("'\(branchA)'", "'\(branchB)'"), in: repo) { p in
+                        report("weight matching", p.sweep, 0)
+                    }
                 }
-                alignedB = try spec.apply(match.permutations, to: b)
+                alignedB = aligned.permuted
                 alignment = "weight"
-                summary = AlignmentSummary(method: "weight", objectiveBefore: match.report.objectiveBefore,
-                                           objectiveAfter: match.report.objectiveAfter, sweeps: match.report.sweeps,
-                                           seconds: match.report.seconds)
-                // The aligned model becomes a commit on top of B's head that only the merge will reference:
-                // branch B does not move, and a refused merge leaves it unreachable.
-                let details = try JSONDecoder().decode(JSONDocument.self, from: JSONEncoder().encode(summary))
-                var request = CommitRequest(
+                summary = aligned.summary
+                // The aligned model becomes a commit on top of B's head that only the merge will reference: branch
+                // B does not move, and a refused merge leaves it unreachable. Its operation.json is a rebase's.
+                let rebase = RebaseReport(branch: branchB, source: headB.hex, basin: headA.hex, method: .weight,
+                                          seed: options.seed, objectiveBefore: aligned.objectiveBefore,
+                                          objectiveAfter: aligned.objectiveAfter, sweeps: aligned.sweeps,
+                                          converged: aligned.converged, seconds: aligned.seconds,
+                                          unitsMoved: aligned.unitsMoved, functionCheck: aligned.functionCheck,
+                                          commit: nil, dryRun: false, functionCheckSkipped: aligned.functionCheckSkipped)
+                let request = try step.commitRequest(
+                    aligned, report: rebase,
                     message: "align \(branchB) into \(branchA)'s basin (weight matching, for a merge)", branch: nil,
-                    operation: OperationRecord(operation: "rebase", branch: nil, sources: [headA.hex], details: details),
-                    author: nil, trailers: [("Method", "weight")], parents: [headB])
-                request.extraFiles["permutations.json"] = Array(match.permutations.jsonString().utf8)
-                request.extraFiles["permutation-spec.json"] = Array(spec.jsonString().utf8)
-                if let arch = try rootFile("arch.json", at: headB.hex) { request.extraFiles["arch.json"] = arch }
-                alignedCommit = try writeDetachedCommit(alignedB, request)
+                    parents: [headB], architectureFile: try repo.rootFile("arch.json", at: headB.hex))
+                alignedCommit = try repo.writeDetachedCommit(aligned.permuted, request)
             }
         }
-
         let barrier = try LossBarrier.measure(a, alignedB, points: options.points, label: alignment == "none" ? "naive" : "aligned",
                                               evaluator: evaluator) { progress("barrier", $0, $1) }
         let merged = try evaluator.prepare(try Interpolation.interpolate(a, alignedB, lambda: options.alpha))
         progress("merged model", 0, 1)
         let mergedFigures = try evaluator.evaluate(prepared: merged)
-        let first = barrier.curve.points.first!, last = barrier.curve.points.last!
+        guard let first = barrier.curve.points.first, let last = barrier.curve.points.last else {
+            throw MgitError(.invalidInput, "the barrier was measured at no point; measure at least two", parameter: "points")
+        }
         var report = MergeReport(
             branchA: branchA, branchB: branchB, commitA: headA.hex, commitB: headB.hex, alignedB: alignedCommit.hex,
             alignment: alignment, alignmentSummary: summary, alpha: options.alpha, evaluator: evaluator.description,
@@ -101,17 +129,16 @@ extension Repository {
             merged: .init(commit: nil, loss: mergedFigures.loss, accuracy: mergedFigures.accuracy),
             maxBarrier: maxBarrier, hooks: [], accepted: true, rejectedBy: [], commit: nil, into: into)
 
-        if let maxBarrier, barrier.lossBarrier > maxBarrier {
-            report.accepted = false
-            report.rejectedBy = ["merge.maxBarrier"]
+        let gate = if let maxBarrier, barrier.lossBarrier > maxBarrier {
+            HookGate.refusedByPolicy("merge.maxBarrier")
         } else {
-            report.hooks = try HookRunner.run("pre-merge", in: try hookContext(), payload: report, environment: hookEnvironment(report))
-            report.rejectedBy = report.hooks.filter { !$0.accepted }.map(\.displayName)
-            report.accepted = report.rejectedBy.isEmpty
+            try HookGate.ask("pre-merge", in: repo, payload: report, environment: Self.hookEnvironment(report))
         }
+        report.hooks = gate.hooks
+        report.rejectedBy = gate.rejectedBy
+        report.accepted = gate.accepted
         guard report.accepted else {
-            try lineage.recordOperation(OperationRow(id: nil, kind: "merge", status: "rejected", commitId: nil, branch: into,
-                                                     details: try Self.jsonText(report), time: Date().timeIntervalSince1970))
+            try repo.recordOperation("merge", status: "rejected", branch: into, report: report)
             return report
         }
 
@@ -128,15 +155,15 @@ extension Repository {
                        ("Loss-Barrier", String(format: "%.6f", barrier.lossBarrier))],
             parents: [headA, alignedCommit])
         request.expectedHead = intoHead
-        if let arch = try rootFile("arch.json", at: headA.hex) { request.extraFiles["arch.json"] = arch }
-        let committed = try commit(merged, request)
+        if let arch = try repo.rootFile("arch.json", at: headA.hex) { request.extraFiles["arch.json"] = arch }
+        let committed = try repo.commit(merged, request)
         report.commit = committed.commit
         report.merged.commit = committed.commit
         return report
     }
 
     /// The environment variables a pre-merge hook reads (docs/HOOKS.md).
-    package func hookEnvironment(_ r: MergeReport) -> [String: String] {
+    package static func hookEnvironment(_ r: MergeReport) -> [String: String] {
         var env: [String: String] = [
             "MGIT_BRANCH_A": r.branchA, "MGIT_BRANCH_B": r.branchB, "MGIT_COMMIT_A": r.commitA, "MGIT_COMMIT_B": r.commitB,
             "MGIT_ALIGNED_B": r.alignedB, "MGIT_ALIGNMENT": r.alignment, "MGIT_ALPHA": "\(r.alpha)",
@@ -149,7 +176,9 @@ extension Repository {
         if let v = r.merged.accuracy { env["MGIT_MERGED_ACCURACY"] = "\(v)" }
         return env
     }
+}
 
+extension Repository {
     /// A number from `.mgit/config`, or nil when unset.
     package func configuredDouble(_ key: String) throws -> Double? {
         guard let text = configValue(key) else { return nil }
