@@ -5,6 +5,10 @@ import MgitTensor
 import MgitNetworks
 
 extension WeightMatching {
+    /// The restarts `mgit rebase`, `merge` and `barrier` run by default: the identity start and one random start,
+    /// side by side on two cores, so a 784-512³-10 rebase stays near one run's wall time.
+    public static let defaultRestarts = 2
+
     /// One run of weight matching among several restarts.
     public struct Run: Sendable, Equatable, Codable {
         /// The seed of this run's permutation order (and, after the first run, of its random start).
