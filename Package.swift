@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // mergekit YAML configs (mgit merge --config).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian packages (scripts/bootstrap installs them).
@@ -42,6 +44,7 @@ let package = Package(
         // Interpolation, loss barriers, evaluators, plots, merge reports.
         .target(name: "MgitMerge", dependencies: [
             "MgitInterop", "MgitTensor", "MgitNetworks", "MgitAlignment", "MgitHooks",
+            .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         // The use cases: commit, rebase, barrier, merge, evaluate, push/pull, history; `Repository`.
         .target(name: "MgitOperations", dependencies: [

@@ -126,5 +126,76 @@ echo "accepted: loss barrier $barrier is within $origin $limit"
 exit 0
 
 """#),
+        ("max-loss-increase", #"""
+#!/bin/sh
+# mgit-hook: pre-merge
+# Rejects a merge whose model has a higher loss than the worse of its inputs by more than a maximum increase,
+# and a merge that was not evaluated (mgit merge --no-check).
+#
+# mgit merge sets MGIT_MERGED_LOSS and each input's loss: MGIT_INPUT_LOSSES (space-separated, every input of
+# an N-way merge), else MGIT_LOSS_A and MGIT_LOSS_B. MGIT_UNCHECKED=1 says the merge skipped evaluation.
+# The maximum comes from, in order: the environment variable MGIT_MAX_LOSS_INCREASE,
+# `mgit config hooks.maxLossIncrease`, else 0 (the merge may not be worse than its worst input).
+#
+# Enable it with:  mgit hooks enable max-loss-increase
+# Set the maximum: mgit config hooks.maxLossIncrease 0.05
+set -u
+hint=""
+
+is_number() {
+    awk -v v="$1" 'BEGIN { exit !(v ~ /^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$/) }'
+}
+
+if [ "${MGIT_UNCHECKED:-0}" = "1" ]; then
+    echo "rejected: the merge was not evaluated (--no-check); merge without --no-check so its loss can be compared" >&2
+    exit 1
+fi
+
+limit="${MGIT_MAX_LOSS_INCREASE:-}"
+origin="MGIT_MAX_LOSS_INCREASE"
+if [ -z "$limit" ] && [ -n "${MGIT_BIN:-}" ]; then
+    limit=$("$MGIT_BIN" config -C "${MGIT_REPO:-.}" hooks.maxLossIncrease 2>/dev/null) || limit=""
+    origin="hooks.maxLossIncrease"
+fi
+if [ -z "$limit" ]; then
+    limit=0
+    origin="the default maximum"
+    hint=" (set hooks.maxLossIncrease to allow some)"
+fi
+if ! is_number "$limit"; then
+    echo "rejected: $origin is '$limit', not a number" >&2
+    exit 1
+fi
+
+merged="${MGIT_MERGED_LOSS:-}"
+if [ -z "$merged" ] || ! is_number "$merged"; then
+    echo "rejected: no loss was measured for the merged model (MGIT_MERGED_LOSS is '${merged}')" >&2
+    exit 1
+fi
+losses="${MGIT_INPUT_LOSSES:-${MGIT_LOSS_A:-} ${MGIT_LOSS_B:-}}"
+worst=""
+for value in $losses; do
+    if ! is_number "$value"; then
+        echo "rejected: input loss '$value' is not a number" >&2
+        exit 1
+    fi
+    if [ -z "$worst" ] || awk -v v="$value" -v w="$worst" 'BEGIN { exit !(v + 0 > w + 0) }'; then
+        worst="$value"
+    fi
+done
+if [ -z "$worst" ]; then
+    echo "rejected: no input's loss is known (MGIT_INPUT_LOSSES, MGIT_LOSS_A and MGIT_LOSS_B are not set)" >&2
+    exit 1
+fi
+
+increase=$(awk -v w="$worst" -v m="$merged" 'BEGIN { printf "%.6g", m - w }')
+if awk -v d="$increase" -v l="$limit" 'BEGIN { exit !(d + 0 > l + 0) }'; then
+    echo "rejected: merged loss $merged is $increase above the worst input's $worst, more than $origin $limit$hint" >&2
+    exit 1
+fi
+echo "accepted: merged loss $merged is within $limit of the worst input's $worst"
+exit 0
+
+"""#),
     ]
 }

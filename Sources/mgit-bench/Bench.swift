@@ -6,6 +6,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mgit-bench",
         abstract: "mgit's benchmarks: each prints its figures beside the alternative's (docs/PERFORMANCE.md).",
-        subcommands: [CommitBench.self, LapBench.self, MatchBench.self, MergeQualityBench.self, NetworksBench.self, PackBench.self, PushBench.self]
+        subcommands: [CommitBench.self, LapBench.self, MatchBench.self, MergeBench.self, MergeQualityBench.self, NetworksBench.self,
+                      PackBench.self, PushBench.self]
     )
 }

@@ -22,7 +22,7 @@ struct Mgit: AsyncParsableCommand {
             Branch.self, Switch.self, Tag.self,
             Metrics.self, Lineage.self, Reindex.self, Config.self,
             Remote.self, Clone.self, Fetch.self, Push.self, Pull.self,
-            Train.self, Eval.self, Rebase.self, Spec.self, Barrier.self, Merge.self, Operations.self,
+            Train.self, Eval.self, Rebase.self, Spec.self, Barrier.self, Merge.self, MergeBase.self, Operations.self,
             Hooks.self,
         ]
     )

@@ -11,13 +11,13 @@ import Testing
 
     @Test func initInstallsTheSamplesAndListShowsThem() throws {
         let box = try Sandbox()
-        for name in ["max-loss-barrier", "max-accuracy-drop"] {
+        for name in ["max-loss-barrier", "max-accuracy-drop", "max-loss-increase"] {
             let path = box.repo + "/.mgit/hooks/samples/" + name
             #expect(FileManager.default.isExecutableFile(atPath: path))
             #expect(try String(contentsOfFile: path, encoding: .utf8).contains("# mgit-hook: pre-merge"))
         }
         let entries = try Self.entries(box)
-        #expect(entries.map { $0["name"] as? String } == ["max-accuracy-drop", "max-loss-barrier"])
+        #expect(entries.map { $0["name"] as? String } == ["max-accuracy-drop", "max-loss-barrier", "max-loss-increase"])
         #expect(entries.allSatisfy { $0["kind"] as? String == "sample" && $0["enabled"] as? Bool == false
                                      && $0["hook"] as? String == "pre-merge" })
         let text = try box.mgit("hooks", "list")
@@ -38,7 +38,7 @@ import Testing
                 == FileManager.default.contents(atPath: box.repo + "/.mgit/hooks/samples/max-loss-barrier"))
 
         let entries = try Self.entries(box)
-        #expect(entries.count == 3)
+        #expect(entries.count == 4)   // three samples and the enabled hook
         #expect(entries.first { $0["kind"] as? String == "sample" && $0["name"] as? String == "max-loss-barrier" }?["enabled"] as? Bool == true)
         let hook = try #require(entries.first { $0["kind"] as? String == "hook" })
         #expect(hook["name"] as? String == "max-loss-barrier" && hook["path"] as? String == path)
@@ -65,7 +65,7 @@ import Testing
         let unknown = try box.mgit("hooks", "enable", "max-barrier")
         #expect(unknown.status == 1)
         #expect(unknown.stderr == "error: there is no sample hook 'max-barrier'; the samples are max-accuracy-drop, "
-                + "max-loss-barrier (mgit hooks list)\n")
+                + "max-loss-barrier, max-loss-increase (mgit hooks list)\n")
         let badHook = try box.mgit("hooks", "enable", "max-loss-barrier", "--as", "pre-push")
         #expect(badHook.status == 1)
         #expect(badHook.stderr.contains("'pre-push' is not a hook mgit runs"))

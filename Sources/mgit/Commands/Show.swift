@@ -14,10 +14,18 @@ struct Show: ParsableCommand {
     @Argument(help: "The revision to show (default: HEAD).")
     var revision: String = "HEAD"
 
+    @Flag(help: "Print the mergekit config that reproduces a method merge (mgit merge --config).")
+    var config = false
+
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if config {
+            let text = try repository.open().mergeConfig(at: revision)
+            if output.json { return try Terminal.json(["config": text]) }
+            return print(text, terminator: "")
+        }
         let d = try repository.open().show(revision)
         if output.json { return try Terminal.json(d) }
         let refs = d.summary.refs.isEmpty ? "" : " (\(d.summary.refs.joined(separator: ", ")))"
