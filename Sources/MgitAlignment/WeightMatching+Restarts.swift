@@ -27,7 +27,8 @@ extension WeightMatching {
 
     /// The best of several runs, and every run's outcome.
     public struct RestartsResult: Sendable, Equatable {
-        /// The run with the highest objective (the first such run on a tie): its permutations and report.
+        /// The run with the highest objective (the first such run on a tie): its permutations and report, whose
+        /// `objectiveBefore` is the identity's `Σ ⟨θ_A, θ_B⟩`.
         public var best: Result
         /// Index of `best` in `runs`.
         public var bestRun: Int
@@ -88,7 +89,10 @@ extension WeightMatching {
             Run(seed: seed &+ UInt64(k), start: k == 0 ? "identity" : "random", objective: r.report.objectiveAfter,
                 sweeps: r.report.sweeps, converged: r.report.converged, seconds: r.report.seconds)
         }
-        return RestartsResult(best: results[bestRun], bestRun: bestRun, runs: runs,
+        // The objective before matching is the identity's (run 0's start), whichever run is kept.
+        var best = results[bestRun]
+        best.report.objectiveBefore = results[0].report.objectiveBefore
+        return RestartsResult(best: best, bestRun: bestRun, runs: runs,
                               seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 }

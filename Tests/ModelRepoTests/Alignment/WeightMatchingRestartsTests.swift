@@ -14,6 +14,7 @@ import Testing
         #expect(restarts.runs[0].objective == single.report.objectiveAfter)
         #expect(restarts.runs[0].sweeps == single.report.sweeps)
         #expect(restarts.best.report.objectiveAfter >= single.report.objectiveAfter)
+        #expect(restarts.best.report.objectiveBefore == single.report.objectiveBefore)
         #expect(restarts.best.report.objectiveAfter == restarts.runs.map(\.objective).max())
         #expect(restarts.runs[restarts.bestRun].objective == restarts.best.report.objectiveAfter)
         #expect(restarts.worstObjective == restarts.runs.map(\.objective).min())
