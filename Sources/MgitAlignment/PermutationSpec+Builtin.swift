@@ -1,5 +1,8 @@
+import Foundation
 import MgitInterop
+import MgitNetworks
 import MgitTensor
+
 /// Built-in specs for the architectures of Ainsworth et al. 2023 (§4): MLPs, VGG-style CNNs and ResNets.
 extension PermutationSpec {
     /// The architectures mgit has a built-in permutation spec for.
@@ -33,9 +36,22 @@ extension PermutationSpec {
     ///
     /// - Throws: `MgitError(.mismatch)` when no built-in architecture fits; write a JSON spec then.
     public static func builtin(for checkpoint: Checkpoint) throws -> PermutationSpec {
+        try builtin(for: checkpoint, transformerConfig: nil)
+    }
+
+    /// The built-in spec for `checkpoint`; a BERT, GPT-2 or Llama checkpoint gets its transformer spec, with
+    /// heads when `transformerConfig` holds the model folder's `config.json` bytes and without them otherwise.
+    ///
+    /// - Throws: `MgitError(.mismatch)` when no built-in architecture fits; the errors of
+    ///   ``TransformerConfig/detect(config:checkpoint:)`` for a config.json mgit cannot use.
+    public static func builtin(for checkpoint: Checkpoint, transformerConfig: Data?) throws -> PermutationSpec {
+        if transformerConfig != nil || TransformerConfig.familyFromNames(checkpoint) != nil {
+            return try transformer(TransformerConfig.detect(config: transformerConfig, checkpoint: checkpoint),
+                                   checkpoint: checkpoint)
+        }
         guard let architecture = architecture(of: checkpoint) else {
-            throw MgitError(.mismatch, "the checkpoint matches no built-in architecture (mlp, vgg, resnet); "
-                            + "give a permutation spec file (docs/PERMUTATION-SPECS.md)")
+            throw MgitError(.mismatch, "the checkpoint matches no built-in architecture (mlp, vgg, resnet, bert, "
+                            + "gpt2, llama); give a permutation spec file (docs/PERMUTATION-SPECS.md)")
         }
         return try builtin(architecture, for: checkpoint)
     }

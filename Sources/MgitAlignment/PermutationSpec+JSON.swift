@@ -25,8 +25,9 @@ extension PermutationSpec {
         }
         var axes: [String: [AxisPermutation?]] = [:]
         var declared: [String: Int] = [:]
+        var heads: [String: HeadStructure] = [:]
         try Self.addTensors(top["tensors"] ?? [String: Any](), bindings: [:], into: &axes, where: "\"tensors\"")
-        try Self.addDeclarations(top["permutations"], bindings: [:], into: &declared)
+        try Self.addDeclarations(top["permutations"], bindings: [:], into: &declared, heads: &heads)
         if let repeats = top["repeat"] {
             guard let list = repeats as? [Any] else {
                 throw MgitError(.invalidInput, "\"repeat\" must be a list of {\"for\": ..., \"tensors\": ...}")
@@ -39,13 +40,13 @@ extension PermutationSpec {
                 try Self.expectKeys(block, allowed: ["for", "tensors", "permutations"], in: place)
                 for bindings in try Self.expandFor(block["for"], place: place) {
                     try Self.addTensors(tensors, bindings: bindings, into: &axes, where: place)
-                    try Self.addDeclarations(block["permutations"], bindings: bindings, into: &declared)
+                    try Self.addDeclarations(block["permutations"], bindings: bindings, into: &declared, heads: &heads)
                 }
             }
         }
         let inputs = try Self.parseAxisList(top["input"], key: "input")
         let outputs = try Self.parseAxisList(top["output"], key: "output")
-        try self.init(axes: axes, inputAxes: inputs, outputAxes: outputs, declaredSizes: declared)
+        try self.init(axes: axes, inputAxes: inputs, outputAxes: outputs, declaredSizes: declared, headStructures: heads)
     }
 
     /// The expanded JSON form: every tensor listed (no templates), one per line, in natural order.
@@ -55,13 +56,25 @@ extension PermutationSpec {
         }
         func entry(_ binding: AxisPermutation?) -> String {
             guard let binding else { return "null" }
+            if !binding.parts.isEmpty { return "{\"fused\": [" + binding.parts.map(entry).joined(separator: ", ") + "]}" }
+            if binding.expand > 1 { return "{\"perm\": \(jsonQuoted(binding.permutation)), \"expand\": \(binding.expand)}" }
             if binding.group == 1 { return jsonQuoted(binding.permutation) }
             return "{\"perm\": \(jsonQuoted(binding.permutation)), \"group\": \(binding.group)}"
         }
+        func declaration(_ name: String) -> String {
+            var fields: [String] = []
+            if let size = declaredSizes[name] { fields.append("\"size\": \(size)") }
+            if let structure = headStructures[name] {
+                fields.append("\"heads\": \(structure.heads)")
+                if structure.withinFixed { fields.append("\"within\": \"fixed\"") }
+                if let other = structure.sameHeadsAs { fields.append("\"sameHeadsAs\": \(jsonQuoted(other))") }
+            }
+            return "    \(jsonQuoted(name)): {" + fields.joined(separator: ", ") + "}"
+        }
         var out = "{\n  \"format\": 1,\n"
-        let declaredNames = declaredSizes.keys.sorted(by: naturallyPrecedes)
+        let declaredNames = Set(declaredSizes.keys).union(headStructures.keys).sorted(by: naturallyPrecedes)
         if !declaredNames.isEmpty {
-            let items = declaredNames.map { "    \(jsonQuoted($0)): {\"size\": \(declaredSizes[$0]!)}" }
+            let items = declaredNames.map(declaration)
             out += "  \"permutations\": {\n" + items.joined(separator: ",\n") + "\n  },\n"
         }
         out += "  \"input\": \(axisList(inputAxes)),\n  \"output\": \(axisList(outputAxes)),\n"
@@ -132,23 +145,7 @@ extension PermutationSpec {
             }
             var list: [AxisPermutation?] = []
             for (axis, entry) in entries.enumerated() {
-                switch entry {
-                case is NSNull:
-                    list.append(nil)
-                case let perm as String:
-                    list.append(AxisPermutation(try substitute(perm, bindings)))
-                case let object as [String: Any]:
-                    try expectKeys(object, allowed: ["perm", "group"], in: "tensor '\(name)' axis \(axis)")
-                    let group = object["group"].map { jsonInteger($0) ?? 0 } ?? 1
-                    guard let perm = object["perm"] as? String, group >= 1 else {
-                        throw MgitError(.invalidInput,
-                                        "tensor '\(name)' axis \(axis) needs {\"perm\": name, \"group\": integer ≥ 1}")
-                    }
-                    list.append(AxisPermutation(try substitute(perm, bindings), group: group))
-                default:
-                    throw MgitError(.invalidInput, "tensor '\(name)' axis \(axis): \(entry) is not null, a "
-                                    + "permutation name or {\"perm\", \"group\"}")
-                }
+                list.append(try parseEntry(entry, bindings: bindings, place: "tensor '\(name)' axis \(axis)", fusable: true))
             }
             guard axes[name] == nil else {
                 throw MgitError(.invalidInput, "tensor '\(name)' is listed twice in the permutation spec")
@@ -157,7 +154,43 @@ extension PermutationSpec {
         }
     }
 
-    private static func addDeclarations(_ value: Any?, bindings: [String: String], into declared: inout [String: Int]) throws {
+    /// One axis entry: null, a name, `{"perm", "group", "expand"}` or `{"fused": [entries]}`.
+    private static func parseEntry(_ entry: Any, bindings: [String: String], place: String, fusable: Bool) throws -> AxisPermutation? {
+        switch entry {
+        case is NSNull:
+            return nil
+        case let perm as String:
+            return AxisPermutation(try substitute(perm, bindings))
+        case let object as [String: Any]:
+            if let parts = object["fused"] {
+                try expectKeys(object, allowed: ["fused"], in: place)
+                guard fusable, let list = parts as? [Any], !list.isEmpty else {
+                    throw MgitError(.invalidInput, "\(place): \"fused\" needs a non-empty list of entries (not fused again)")
+                }
+                return AxisPermutation(fused: try list.map {
+                    try parseEntry($0, bindings: bindings, place: place, fusable: false)
+                })
+            }
+            try expectKeys(object, allowed: ["perm", "group", "expand"], in: place)
+            let group = object["group"].map { jsonInteger($0) ?? 0 } ?? 1
+            let expand = object["expand"].map { jsonInteger($0) ?? 0 } ?? 1
+            guard let perm = object["perm"] as? String, group >= 1, expand >= 1, group == 1 || expand == 1 else {
+                throw MgitError(.invalidInput, "\(place) needs {\"perm\": name, \"group\": integer ≥ 1} or "
+                                + "{\"perm\": name, \"expand\": integer ≥ 1}")
+            }
+            var binding = AxisPermutation(try substitute(perm, bindings), group: group)
+            binding.expand = expand
+            return binding
+        default:
+            throw MgitError(.invalidInput, "\(place): \(entry) is not null, a permutation name, {\"perm\", \"group\"}, "
+                            + "{\"perm\", \"expand\"} or {\"fused\": [...]}")
+        }
+    }
+
+    private static func addDeclarations(
+        _ value: Any?, bindings: [String: String], into declared: inout [String: Int],
+        heads: inout [String: HeadStructure]
+    ) throws {
         guard let value else { return }
         guard let object = value as? [String: Any] else {
             throw MgitError(.invalidInput, "\"permutations\" must map names to {\"size\": n}")
@@ -167,7 +200,20 @@ extension PermutationSpec {
             guard let spec = item as? [String: Any] else {
                 throw MgitError(.invalidInput, "permutation '\(name)' must be an object such as {\"size\": 512}")
             }
-            try expectKeys(spec, allowed: ["size"], in: "permutation '\(name)'")
+            try expectKeys(spec, allowed: ["size", "heads", "within", "sameHeadsAs"], in: "permutation '\(name)'")
+            if let count = spec["heads"] {
+                guard let h = jsonInteger(count), h >= 1 else {
+                    throw MgitError(.invalidInput, "permutation '\(name)' has heads \(count); use a whole number ≥ 1")
+                }
+                let within = spec["within"] as? String ?? "free"
+                guard within == "free" || within == "fixed" else {
+                    throw MgitError(.invalidInput, "permutation '\(name)' has within \"\(within)\"; use \"free\" or \"fixed\"")
+                }
+                let shared = try (spec["sameHeadsAs"] as? String).map { try substitute($0, bindings) }
+                heads[name] = HeadStructure(heads: h, withinFixed: within == "fixed", sameHeadsAs: shared)
+            } else if spec["within"] != nil || spec["sameHeadsAs"] != nil {
+                throw MgitError(.invalidInput, "permutation '\(name)' gives \"within\" or \"sameHeadsAs\" without \"heads\"")
+            }
             if let size = spec["size"] {
                 guard let n = jsonInteger(size), n >= 0 else {
                     throw MgitError(.invalidInput, "permutation '\(name)' has size \(size); use a whole number")

@@ -17,16 +17,118 @@ public struct PermutationSpec: Sendable, Equatable {
     /// With `group > 1` the axis holds `size · group` elements in `size` consecutive blocks of `group` (the
     /// flattened `[C, H, W]` input of a classifier after a convolution stack: `group = H·W`), and the
     /// permutation moves whole blocks.
+    ///
+    /// With `expand = r > 1` the permutation has head blocks (``HeadStructure``, `heads` blocks of `b`) and the
+    /// axis holds `r · size` elements laid out `[heads, r, b]`: grouped-query attention, where `r` query heads
+    /// share each key/value head. Position `(h, j, i)` takes `(h′, j, i′)` where the permutation maps
+    /// `(h, i)` to `(h′, i′)`, so query heads move with their key/value head.
+    ///
+    /// With `parts` non-empty the axis is fused: it splits into `parts.count` equal consecutive parts, each
+    /// bound on its own (nil: not permuted), like GPT-2's `c_attn` output `[q | k | v]`; `permutation` is
+    /// then empty and unused.
     public struct AxisPermutation: Sendable, Hashable {
         /// The permutation's name.
         public var permutation: String
         /// Elements per permuted block, at least 1.
         public var group: Int
+        /// Query heads per key/value head on this axis (1: none).
+        public var expand: Int
+        /// The bindings of a fused axis's equal parts; empty for an ordinary binding.
+        public var parts: [AxisPermutation?]
 
         /// Permutation `permutation` on an axis of `size · group` elements.
         public init(_ permutation: String, group: Int = 1) {
             self.permutation = permutation
             self.group = group
+            self.expand = 1
+            self.parts = []
+        }
+
+        /// Permutation `permutation` (with head blocks) on a grouped-query axis of `expand · size` elements.
+        public init(_ permutation: String, expand: Int) {
+            self.init(permutation)
+            self.expand = expand
+        }
+
+        /// A fused axis of equal parts, each bound by its entry.
+        public init(fused parts: [AxisPermutation?]) {
+            self.init("")
+            self.parts = parts
+        }
+
+        /// Whether this binding uses fused parts or grouped-query expansion.
+        public var isStructured: Bool { !parts.isEmpty || expand != 1 }
+
+        /// The (permutation, size) pairs this binding fixes on an axis of `length` elements, or a message
+        /// saying why the length does not fit.
+        func sizes(length: Int) -> Result<[(String, Int)], MgitError> {
+            if !parts.isEmpty {
+                guard length % parts.count == 0 else {
+                    return .failure(MgitError(.mismatch, "\(length) elements do not split into \(parts.count) equal parts"))
+                }
+                var out: [(String, Int)] = []
+                for part in parts {
+                    guard let part else { continue }
+                    switch part.sizes(length: length / parts.count) {
+                    case let .success(list): out += list
+                    case let .failure(error): return .failure(error)
+                    }
+                }
+                return .success(out)
+            }
+            let block = group * expand
+            guard length % block == 0 else {
+                let what = expand > 1 ? "\(expand) query heads per key/value head" : "the group \(group)"
+                return .failure(MgitError(.mismatch, "\(length) elements are not a multiple of \(what) given for "
+                                          + "permutation '\(permutation)'"))
+            }
+            return .success([(permutation, length / block)])
+        }
+
+        /// Element `i` of the permuted axis takes element `result[i]` of the original, for an axis of
+        /// `length` elements; `heads` gives the head count of permutations with head blocks.
+        func sourceIndices(length: Int, permutations: PermutationSet, heads: [String: HeadStructure]) -> [Int] {
+            if !parts.isEmpty {
+                let part = length / parts.count
+                return parts.enumerated().flatMap { k, binding in
+                    let inner = binding?.sourceIndices(length: part, permutations: permutations, heads: heads)
+                        ?? Array(0..<part)
+                    return inner.map { k * part + $0 }
+                }
+            }
+            let p = permutations[permutation]!.indices
+            if expand > 1 {
+                let blocks = heads[permutation]!.heads
+                let b = p.count / blocks
+                return (0..<length).map { t in
+                    let (i, j, h) = (t % b, (t / b) % expand, t / (b * expand))
+                    let source = p[h * b + i]
+                    return ((source / b) * expand + j) * b + source % b
+                }
+            }
+            return (0..<length).map { t in p[t / group] * group + t % group }
+        }
+    }
+
+    /// The head blocks of a permutation acting on attention heads (docs/PERMUTATION-SPECS.md, "Heads").
+    ///
+    /// The permutation's `n` elements are `heads` consecutive blocks of `n / heads` (one block per head); it
+    /// must map every block onto one block. `withinFixed` pins the order inside each head (RoPE pairs the
+    /// dimensions of Q and K by frequency); `sameHeadsAs` names a permutation whose head map this one shares
+    /// (V/O heads move with the Q/K heads of the same layer).
+    public struct HeadStructure: Sendable, Hashable {
+        /// Number of heads (blocks).
+        public var heads: Int
+        /// Whether positions inside a head keep their order.
+        public var withinFixed: Bool
+        /// The permutation whose head map this one must equal, or nil.
+        public var sameHeadsAs: String?
+
+        /// `heads` head blocks; `withinFixed` pins the order inside each; `sameHeadsAs` shares a head map.
+        public init(heads: Int, withinFixed: Bool = false, sameHeadsAs: String? = nil) {
+            self.heads = heads
+            self.withinFixed = withinFixed
+            self.sameHeadsAs = sameHeadsAs
         }
     }
 
@@ -55,12 +157,21 @@ public struct PermutationSpec: Sendable, Equatable {
         public var axis: Int
         /// Elements per permuted block (see ``AxisPermutation/group``).
         public var group: Int
+        /// Query heads per key/value head (see ``AxisPermutation/expand``).
+        public var expand: Int = 1
+        /// For a fused axis: which of `parts` equal parts this permutation acts on.
+        public var part: Int = 0
+        /// For a fused axis: how many equal parts it has (1: not fused).
+        public var parts: Int = 1
 
         /// The memberwise initializer, for the modules above this one.
-        package init(tensor: String, axis: Int, group: Int) {
+        package init(tensor: String, axis: Int, group: Int, expand: Int = 1, part: Int = 0, parts: Int = 1) {
             self.tensor = tensor
             self.axis = axis
             self.group = group
+            self.expand = expand
+            self.part = part
+            self.parts = parts
         }
     }
 
@@ -78,6 +189,13 @@ public struct PermutationSpec: Sendable, Equatable {
     public let outputAxes: [TensorAxis]
     /// Sizes the spec states for some permutations; ``sizes(for:)`` checks them against the checkpoint.
     public let declaredSizes: [String: Int]
+    /// The head blocks of permutations that act on attention heads.
+    public let headStructures: [String: HeadStructure]
+
+    /// Whether the spec uses head blocks, grouped-query or fused axes: only transformer matching handles those.
+    public var hasHeadStructure: Bool {
+        !headStructures.isEmpty || axes.values.contains { $0.contains { $0?.isStructured ?? false } }
+    }
 
     /// Builds a spec from its per-tensor axis bindings.
     ///
@@ -85,29 +203,56 @@ public struct PermutationSpec: Sendable, Equatable {
     ///   declared size for a permutation no axis uses.
     public init(
         axes: [String: [AxisPermutation?]], inputAxes: [TensorAxis], outputAxes: [TensorAxis],
-        declaredSizes: [String: Int] = [:]
+        declaredSizes: [String: Int] = [:], headStructures: [String: HeadStructure] = [:]
     ) throws {
         self.axes = axes
         self.inputAxes = inputAxes
         self.outputAxes = outputAxes
         self.declaredSizes = declaredSizes
+        self.headStructures = headStructures
         tensorNames = axes.keys.sorted(by: naturallyPrecedes)
         var byPermutation: [String: [PermutedAxis]] = [:]
         for name in tensorNames {
             for (axis, binding) in axes[name]!.enumerated() {
                 guard let binding else { continue }
-                guard binding.group >= 1 else {
-                    throw MgitError(.invalidInput,
-                                    "tensor '\(name)' axis \(axis): group \(binding.group) must be at least 1")
+                let parts = binding.parts.isEmpty ? [binding] : binding.parts
+                for (k, part) in parts.enumerated() {
+                    guard let part else { continue }
+                    guard part.parts.isEmpty else {
+                        throw MgitError(.invalidInput, "tensor '\(name)' axis \(axis): fused parts cannot be fused again")
+                    }
+                    guard part.group >= 1, part.expand >= 1 else {
+                        throw MgitError(.invalidInput, "tensor '\(name)' axis \(axis): group \(part.group) and "
+                                        + "expand \(part.expand) must be at least 1")
+                    }
+                    guard part.expand == 1 || (part.group == 1 && headStructures[part.permutation] != nil) else {
+                        throw MgitError(.invalidInput, "tensor '\(name)' axis \(axis): \"expand\" needs a permutation "
+                                        + "with \"heads\" declared and no group; '\(part.permutation)' has none")
+                    }
+                    byPermutation[part.permutation, default: []].append(
+                        PermutedAxis(tensor: name, axis: axis, group: part.group, expand: part.expand, part: k,
+                                     parts: binding.parts.isEmpty ? 1 : parts.count))
                 }
-                byPermutation[binding.permutation, default: []].append(
-                    PermutedAxis(tensor: name, axis: axis, group: binding.group))
             }
         }
         permutationAxes = byPermutation
         permutationNames = byPermutation.keys.sorted(by: naturallyPrecedes)
         for (name, _) in declaredSizes where byPermutation[name] == nil {
             throw MgitError(.invalidInput, "the spec declares permutation '\(name)' but no tensor axis uses it")
+        }
+        for (name, structure) in headStructures {
+            guard byPermutation[name] != nil else {
+                throw MgitError(.invalidInput, "the spec declares heads for permutation '\(name)' but no tensor axis uses it")
+            }
+            guard structure.heads >= 1 else {
+                throw MgitError(.invalidInput, "permutation '\(name)' declares \(structure.heads) heads; use at least 1")
+            }
+            if let other = structure.sameHeadsAs {
+                guard let target = headStructures[other], target.heads == structure.heads, target.sameHeadsAs == nil else {
+                    throw MgitError(.invalidInput, "permutation '\(name)' shares the heads of '\(other)', which must "
+                                    + "declare the same number of heads (\(structure.heads)) and share no one else's")
+                }
+            }
         }
         for (kind, list) in [("input features", inputAxes), ("output classes", outputAxes)] {
             for fixed in list {
@@ -140,25 +285,32 @@ public struct PermutationSpec: Sendable, Equatable {
             for (axis, binding) in bindings.enumerated() {
                 guard let binding else { continue }
                 let length = tensor.shape[axis]
-                guard length % binding.group == 0 else {
-                    throw MgitError(.mismatch, "tensor '\(name)' axis \(axis) has \(length) elements, not a multiple "
-                                    + "of the group \(binding.group) given for permutation '\(binding.permutation)'")
+                let found: [(String, Int)]
+                switch binding.sizes(length: length) {
+                case let .success(list): found = list
+                case let .failure(error):
+                    throw MgitError(.mismatch, "tensor '\(name)' axis \(axis): \(error.message)")
                 }
-                let size = length / binding.group
-                if let known = sizes[binding.permutation] {
-                    guard known == size else {
-                        throw MgitError(.mismatch, "permutation '\(binding.permutation)' has size \(known) on "
-                                        + "\(firstSeen[binding.permutation]!) but \(size) on tensor '\(name)' axis \(axis)")
+                for (permutation, size) in found {
+                    if let known = sizes[permutation] {
+                        guard known == size else {
+                            throw MgitError(.mismatch, "permutation '\(permutation)' has size \(known) on "
+                                            + "\(firstSeen[permutation]!) but \(size) on tensor '\(name)' axis \(axis)")
+                        }
+                    } else {
+                        sizes[permutation] = size
+                        firstSeen[permutation] = TensorAxis(name, axis)
                     }
-                } else {
-                    sizes[binding.permutation] = size
-                    firstSeen[binding.permutation] = TensorAxis(name, axis)
                 }
             }
         }
         for (name, declared) in declaredSizes where sizes[name] != declared {
             throw MgitError(.mismatch, "permutation '\(name)' is declared with size \(declared) but "
                             + "\(firstSeen[name]!) gives \(sizes[name] ?? 0)")
+        }
+        for (name, structure) in headStructures where sizes[name]! % structure.heads != 0 {
+            throw MgitError(.mismatch, "permutation '\(name)' has \(sizes[name]!) elements on \(firstSeen[name]!), "
+                            + "which do not split into \(structure.heads) heads")
         }
         for (kind, list) in [("input", inputAxes), ("output", outputAxes)] {
             for fixed in list {
@@ -188,11 +340,20 @@ public struct PermutationSpec: Sendable, Equatable {
                                 + "need \(sizes[name]!)")
             }
         }
+        try checkHeads(of: permutations)
         var result = checkpoint
         for name in tensorNames {
             var tensor = checkpoint[name]!
             for (axis, binding) in axes[name]!.enumerated() {
                 guard let binding else { continue }
+                if binding.isStructured {
+                    let indices = binding.sourceIndices(length: tensor.shape[axis], permutations: permutations,
+                                                        heads: headStructures)
+                    if indices.enumerated().allSatisfy({ $0.offset == $0.element }) { continue }
+                    tensor.bytes = Self.gather(tensor.bytes, shape: tensor.shape, elementSize: tensor.dtype.size,
+                                               axis: axis, group: 1, indices: indices)
+                    continue
+                }
                 let p = permutations[binding.permutation]!
                 if p.isIdentity { continue }
                 tensor.bytes = Self.gather(tensor.bytes, shape: tensor.shape, elementSize: tensor.dtype.size,
@@ -216,11 +377,27 @@ public struct PermutationSpec: Sendable, Equatable {
         bytes.withUnsafeBytes { src in
             out.withUnsafeMutableBytes { dst in
                 guard block > 0 else { return }
-                for o in 0..<outer {
-                    let base = o * count * block
-                    for (i, j) in indices.enumerated() {
-                        (dst.baseAddress! + base + i * block)
-                            .copyMemory(from: src.baseAddress! + base + j * block, byteCount: block)
+                indices.withUnsafeBufferPointer { index in
+                    for o in 0..<outer {
+                        let base = o * count * block
+                        // Single 4- and 2-byte elements (the last axis of an F32/BF16 matrix) move as words: a
+                        // byte copy call per element is what makes an unoptimised build crawl on embeddings.
+                        if block == 4 {
+                            for i in 0..<count {
+                                dst.storeBytes(of: src.load(fromByteOffset: base + index[i] * 4, as: UInt32.self),
+                                               toByteOffset: base + i * 4, as: UInt32.self)
+                            }
+                        } else if block == 2 {
+                            for i in 0..<count {
+                                dst.storeBytes(of: src.load(fromByteOffset: base + index[i] * 2, as: UInt16.self),
+                                               toByteOffset: base + i * 2, as: UInt16.self)
+                            }
+                        } else {
+                            for i in 0..<count {
+                                (dst.baseAddress! + base + i * block)
+                                    .copyMemory(from: src.baseAddress! + base + index[i] * block, byteCount: block)
+                            }
+                        }
                     }
                 }
             }

@@ -61,6 +61,10 @@ extension WeightMatching {
         guard restarts >= 1 else {
             throw MgitError(.invalidInput, "--restarts must be at least 1 (one run from the identity), got \(restarts)")
         }
+        guard !spec.hasHeadStructure else {
+            throw MgitError(.invalidInput, "the spec has attention heads, grouped-query or fused axes; "
+                            + "match it with TransformerMatching")
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         let (problem, sizes) = try prepare(a: a, b: b, spec: spec)
         let starts: [PermutationSet?] = (0..<restarts).map { k in

@@ -91,6 +91,10 @@ public enum WeightMatching {
         initial: PermutationSet? = nil, progress: ((Progress) -> Void)? = nil
     ) throws -> Result {
         let start = DispatchTime.now().uptimeNanoseconds
+        guard !spec.hasHeadStructure else {
+            throw MgitError(.invalidInput, "the spec has attention heads, grouped-query or fused axes; "
+                            + "match it with TransformerMatching")
+        }
         let (problem, sizes) = try prepare(a: a, b: b, spec: spec)
         return try run(problem, sizes: sizes, seed: seed, maxSweeps: maxSweeps, initial: initial, start: start,
                        progress: progress)

@@ -78,7 +78,7 @@ public struct ExternalEvaluator: Sendable {
         return try evaluate(checkpointAt: path)
     }
 
-    private func parse(_ line: String, stderr: String) throws -> EvaluatorResult {
+    func parse(_ line: String, stderr: String) throws -> EvaluatorResult {
         let shown = line.count > 200 ? String(line.prefix(200)) + "…" : line
         let fields: [(key: String, value: JSONValue)]
         do {
@@ -102,7 +102,11 @@ public struct ExternalEvaluator: Sendable {
             throw failure("printed '\(shown)': \"accuracy\" is \(accuracyGiven.kindDescription), not a number",
                           stderr: stderr)
         }
-        return EvaluatorResult(loss: loss, accuracy: accuracy, extra: numbers)
+        let result = EvaluatorResult(loss: loss, accuracy: accuracy, extra: numbers)
+        if let problem = result.rangeProblem {
+            throw failure("printed '\(shown)': \(problem)", stderr: stderr)
+        }
+        return result
     }
 
     private func failure(_ what: String, stderr: String) -> MgitError {

@@ -24,19 +24,37 @@ public enum HookRunner {
     public static func programs(named name: String, in directory: String) -> [String] {
         let fm = FileManager.default
         var found: [String] = []
-        var isDirectory: ObjCBool = false
+        // Anything at a hook's path is a hook, whether or not it can run: a dangling link, a folder or a
+        // `<name>.d` that is a file is run and so rejects (docs/HOOKS.md), never silently skipped.
         let single = directory + "/" + name
-        if fm.fileExists(atPath: single, isDirectory: &isDirectory), !isDirectory.boolValue { found.append(single) }
+        if exists(single) { found.append(single) }
         let folder = directory + "/" + name + ".d"
-        if let names = try? fm.contentsOfDirectory(atPath: folder) {
-            // Byte order, not locale order, so `10-x` and `9-y` sort the same everywhere.
-            let sorted = names.filter(isHookFileName).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            for entry in sorted {
-                let path = folder + "/" + entry
-                if fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { found.append(path) }
-            }
-        }
+        guard exists(folder) else { return found }
+        guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return found + [folder] }
+        // Byte order, not locale order, so `10-x` and `9-y` sort the same everywhere.
+        let sorted = names.filter(isHookFileName).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        for entry in sorted { found.append(folder + "/" + entry) }
         return found
+    }
+
+    /// Whether anything (a file, a folder, a link, even a dangling one) is at `path`.
+    private static func exists(_ path: String) -> Bool { FileAccess.kind(of: path) != nil }
+
+    /// Why the thing at `path` cannot be run as a program, or nil when it looks runnable.
+    static func unrunnable(_ path: String) -> String? {
+        switch FileAccess.kind(of: path, followLinks: true) {
+        case nil: return "could not be run: it is a symbolic link to nothing (remove it, or point it at a program)"
+        case .directory?: return "could not be run: it is a folder, not a program (remove it)"
+        case .regular?: break
+        default: return "could not be run: it is not a regular file (remove it)"
+        }
+        if path.hasSuffix(".d"), !(path as NSString).deletingLastPathComponent.hasSuffix(".d") {
+            return "could not be run: it is a file, but '\((path as NSString).lastPathComponent)' must be a folder of hooks"
+        }
+        if !FileAccess.isExecutable(path) {
+            return "could not be run: it is not executable (chmod +x '\(path)', or remove it)"
+        }
+        return nil
     }
 
     /// Whether a file in a `<name>.d/` folder counts as a hook (not hidden, not a parked copy).
@@ -86,10 +104,9 @@ public enum HookRunner {
     package static func run(program path: String, hook: String, environment: [String: String], directory: String,
                     stdin: [UInt8], timeout: Double) -> HookOutcome {
         // posix_spawn would report EACCES too, but this says what to do about it.
-        if !FileAccess.isExecutable(path) {
+        if let reason = unrunnable(path) {
             return HookOutcome(hook: hook, path: path, accepted: false, exitStatus: nil, signal: nil, timedOut: false,
-                               reason: "could not be run: it is not executable (chmod +x '\(path)', or remove it)",
-                               stderr: "", stdout: "", seconds: 0)
+                               reason: reason, stderr: "", stdout: "", seconds: 0)
         }
         let child = ChildProcess(executable: path, arguments: [], environment: environment, directory: directory,
                                  stdin: stdin, timeout: timeout)

@@ -40,6 +40,15 @@ package final class GitRemote {
         return GitRemote(handle: remote!)
     }
 
+    /// An in-memory remote for `url` with no configured refspecs: fetching through it moves only the refs the
+    /// explicit refspecs name (a named remote also updates its tracking branches on the side, which would
+    /// move refs before mgit has vetted what arrived).
+    package static func anonymous(url: String, in repository: GitRepository) throws -> GitRemote {
+        var remote: OpaquePointer?
+        try check(git_remote_create_anonymous(&remote, repository.handle, url), "opening '\(url)'", code: .invalidInput)
+        return GitRemote(handle: remote!)
+    }
+
     /// The names of every configured remote, sorted.
     package static func names(in repository: GitRepository) throws -> [String] {
         var list = git_strarray()

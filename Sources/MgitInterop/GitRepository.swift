@@ -101,12 +101,16 @@ package final class GitRepository {
         package var name: String
         package var id: ObjectID
         package var isTree: Bool
+        /// The git file mode as read (`0o100644`, `0o100755`, `0o120000` link, `0o40000` tree, `0o160000`
+        /// submodule); 0 for an entry about to be written, whose mode follows `isTree`.
+        package var mode: Int
 
         /// The memberwise initializer, for the modules above this one.
-        package init(name: String, id: ObjectID, isTree: Bool) {
+        package init(name: String, id: ObjectID, isTree: Bool, mode: Int = 0) {
             self.name = name
             self.id = id
             self.isTree = isTree
+            self.mode = mode
         }
     }
 
@@ -134,7 +138,8 @@ package final class GitRepository {
             let entry = git_tree_entry_byindex(object, i)
             return TreeEntry(name: String(cString: git_tree_entry_name(entry)),
                              id: ObjectID(git_tree_entry_id(entry).pointee),
-                             isTree: git_tree_entry_type(entry) == GIT_OBJECT_TREE)
+                             isTree: git_tree_entry_type(entry) == GIT_OBJECT_TREE,
+                             mode: Int(git_tree_entry_filemode(entry).rawValue))
         }
     }
 
@@ -256,12 +261,12 @@ package final class GitRepository {
     /// until it succeeds, so a crash or a concurrent writer never leaves a ref to a half-written commit.
     package func updateReference(_ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String) throws {
         var ref: OpaquePointer?
-        let rc: Int32 = target.withGit { t in
+        let rc: Int32 = LockJournal.recording([name + ".lock"], in: gitDirectory) { target.withGit { t in
             if let expected {
                 return expected.withGit { e in git_reference_create_matching(&ref, handle, name, t, 1, e, logMessage) }
             }
             return git_reference_create(&ref, handle, name, t, 0, logMessage)
-        }
+        } }
         if rc == GIT_EEXISTS.rawValue || rc == GIT_EMODIFIED.rawValue {
             throw MgitError(.busy, "'\(name)' was changed by another process meanwhile; nothing was changed, try again")
         }
@@ -274,7 +279,9 @@ package final class GitRepository {
         var ref: OpaquePointer?
         try check(git_reference_lookup(&ref, handle, name), "reading '\(name)'", code: .notFound)
         defer { git_reference_free(ref) }
-        try check(git_reference_delete(ref), "deleting '\(name)'")
+        try LockJournal.recording([name + ".lock", "packed-refs.lock"], in: gitDirectory) {
+            _ = try check(git_reference_delete(ref), "deleting '\(name)'")
+        }
     }
 
     /// All references whose names match a glob (`refs/heads/*`), with the commits they point to (tags peeled).
@@ -308,7 +315,9 @@ package final class GitRepository {
 
     /// Points HEAD at a branch reference.
     package func setHead(_ referenceName: String) throws {
-        try check(git_repository_set_head(handle, referenceName), "switching HEAD to '\(referenceName)'")
+        try LockJournal.recording(["HEAD.lock"], in: gitDirectory) {
+            _ = try check(git_repository_set_head(handle, referenceName), "switching HEAD to '\(referenceName)'")
+        }
     }
 
     /// Resolves a revision (`main`, `v1`, `a1b2c3`, `HEAD~2`, `main^2`) to a commit.
@@ -420,6 +429,8 @@ extension GitRepository {
         } else {
             try check(git_index_clear(index), "clearing the index")
         }
-        try check(git_index_write(index), "writing the git index")
+        try LockJournal.recording(["index.lock"], in: gitDirectory) {
+            _ = try check(git_index_write(index), "writing the git index")
+        }
     }
 }

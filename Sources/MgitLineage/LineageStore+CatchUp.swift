@@ -17,7 +17,7 @@ extension LineageStore {
         var seen = Set<String>()
         while let next = pending.popLast() {
             guard seen.insert(next.hex).inserted else { continue }
-            let commit = try Self.readIndexedCommit(next, in: git)
+            let commit = Self.indexableCommit(next, in: git)
             found.append(commit)
             let unknown = try lineage.knownCommits(commit.parents)
             known.formUnion(unknown)
@@ -25,7 +25,7 @@ extension LineageStore {
         }
         try lineage.index(found.reversed())
 
-        let notesHead = try git.referenceTarget(CheckpointStore.metricsNotesRef)?.hex ?? ""
+        let notesHead = try Self.metricsNotesTip(in: git)?.hex ?? ""
         // Notes fetched before the commits they annotate are read once those commits arrive.
         if try lineage.indexedNotesCommit() != notesHead || (!found.isEmpty && !notesHead.isEmpty) {
             try lineage.replaceNoteMetrics(try readAllNoteMetrics(from: git), notesCommit: notesHead)
@@ -61,6 +61,7 @@ extension LineageStore {
             operation = try git.withObject(entry.id, "the operation record of \(id)") {
                 try? JSONDecoder().decode(OperationRecord.self, from: Data($0))
             }
+            try operation?.validate(commit: id.hex)
         }
         var details: String?
         if let d = operation?.details {
@@ -87,11 +88,18 @@ extension LineageStore {
     /// Every commit's metrics from the notes ref.
     package func readAllNoteMetrics(from git: GitRepository) throws -> [String: [Metric]] {
         let lineage = self
-        guard let notes = try git.referenceTarget(CheckpointStore.metricsNotesRef) else { return [:] }
+        guard let notes = try Self.metricsNotesTip(in: git) else { return [:] }
         var out: [String: [Metric]] = [:]
         for commit in try lineage.read("listing commits", { db in try String.fetchAll(db, sql: "SELECT id FROM commits") }) {
             guard let oid = ObjectID(hex: commit), let text = try git.note(on: oid, notesCommit: notes) else { continue }
-            out[commit] = try MetricsNote.decode(text, commit: commit).metrics
+            // One bad note (fetched from anyone) loses that commit's noted metrics, not every command.
+            do {
+                let metrics = try MetricsNote.decode(text, commit: commit).metrics
+                try Metric.validate(metrics, where: "the metrics note on commit \(commit.prefix(12))")
+                out[commit] = metrics
+            } catch let error as MgitError {
+                MgitWarning.emit("\(error.message); its metrics notes are skipped")
+            }
         }
         return out
     }

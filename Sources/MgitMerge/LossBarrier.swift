@@ -23,6 +23,9 @@ public enum LossBarrier {
         }
     }
 
+    /// The most points a curve may have: each is a full evaluation, and a finer curve than this shows nothing new.
+    public static let maximumPoints = 1001
+
     /// Evaluates `points` evenly spaced models from `a` (λ = 0) to `b` (λ = 1).
     ///
     /// - Parameters:
@@ -32,7 +35,9 @@ public enum LossBarrier {
     public static func measure(_ a: Checkpoint, _ b: Checkpoint, points: Int, label: String,
                                evaluator: any CheckpointEvaluator, repair: Repair? = nil,
                                progress: (Int, Int) -> Void = { _, _ in }) throws -> Measurement {
-        guard points >= 2 else { throw MgitError(.invalidInput, "the barrier needs at least 2 points, got \(points)") }
+        guard points >= 2, points <= maximumPoints else {
+            throw MgitError(.invalidInput, "the barrier needs 2 to \(maximumPoints) points, got \(points)")
+        }
         try Interpolation.checkCompatible(a, b)
         var curvePoints: [BarrierPoint] = []
         for i in 0..<points {
@@ -40,8 +45,13 @@ public enum LossBarrier {
             var model = try Interpolation.interpolate(a, b, lambda: lambda)
             if let repair { model = try repair.repair(model, lambda: lambda) }
             let e = try evaluator.evaluate(model)
-            guard e.loss.isFinite else {
-                throw MgitError(.external, "the evaluator (\(evaluator.description)) reported a non-finite loss at λ = \(lambda)")
+            guard e.loss.isFinite, e.loss >= 0 else {
+                throw MgitError(.external, "the evaluator (\(evaluator.description)) reported the loss \(e.loss) at "
+                                + "λ = \(lambda); a loss must be a finite number ≥ 0")
+            }
+            if let accuracy = e.accuracy, !(accuracy >= 0 && accuracy <= 1) {
+                throw MgitError(.external, "the evaluator (\(evaluator.description)) reported the accuracy \(accuracy) "
+                                + "at λ = \(lambda); an accuracy must be a fraction in [0, 1]")
             }
             curvePoints.append(BarrierPoint(lambda: lambda, loss: e.loss, accuracy: e.accuracy))
             progress(i + 1, points)
@@ -51,7 +61,9 @@ public enum LossBarrier {
 
     /// The barriers of a measured curve (first point λ = 0, last λ = 1).
     public static func summarize(_ curve: BarrierCurve) -> Measurement {
-        let first = curve.points.first!, last = curve.points.last!
+        guard let first = curve.points.first, let last = curve.points.last else {
+            return Measurement(curve: curve, lossBarrier: 0, accuracyBarrier: nil, lossBarrierLambda: 0)
+        }
         var lossBarrier = 0.0, lossLambda = 0.0
         var accuracyBarrier: Double? = (first.accuracy != nil && last.accuracy != nil) ? 0 : nil
         for p in curve.points {

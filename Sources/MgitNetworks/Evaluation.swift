@@ -15,7 +15,11 @@ public enum Evaluation {
     ///   - batch: Samples per forward pass; bounds memory (a ResNet batch of 500 needs about 300 MB).
     public static func evaluate(_ network: any Network, _ dataset: Dataset, batch: Int = 1000) throws -> EvalResult {
         try check(network, dataset)
-        precondition(batch > 0)
+        guard batch > 0 else { throw MgitError(.invalidInput, "the evaluation batch must be at least 1, got \(batch)") }
+        guard dataset.count > 0 else {
+            throw MgitError(.invalidInput, "cannot evaluate on zero samples: the loss over no data is 0 and would pass "
+                            + "every barrier gate; use a data set with rows (and --samples of at least 1)")
+        }
         var lossSum = 0.0
         var correct = 0
         var start = 0
@@ -28,8 +32,7 @@ public enum Evaluation {
             start = end
         }
         let n = dataset.count
-        return EvalResult(loss: n == 0 ? 0 : lossSum / Double(n), accuracy: n == 0 ? 0 : Double(correct) / Double(n),
-                          count: n)
+        return EvalResult(loss: lossSum / Double(n), accuracy: Double(correct) / Double(n), count: n)
     }
 
     /// Builds the network `spec` describes (or, when nil, the MLP detected from the tensor names) and

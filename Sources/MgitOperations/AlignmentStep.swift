@@ -69,19 +69,34 @@ package struct AlignmentStep {
     package func run(a: Checkpoint, b: Checkpoint, sourceCommit: String, names: (String, String),
                      in repo: Repository, progress: (WeightMatching.Progress) -> Void = { _ in }) throws -> Result {
         try Interpolation.checkCompatible(a, b, names: names)
-        let spec = try repo.permutationSpec(for: b, specPath: specPath)
+        // A BERT, GPT-2 or Llama checkpoint (by its tensor names, with the commit's config.json when it has one)
+        // takes the transformer path: its spec, weight matching with heads, and its function check.
+        let transformer = TransformerConfig.familyFromNames(b) == nil ? nil
+            : try TransformerConfig.detect(config: try repo.rootFile("config.json", at: sourceCommit).map { Data($0) },
+                                           checkpoint: b)
+        let spec = try transformer.flatMap { config in specPath == nil ? try PermutationSpec.transformer(config, checkpoint: b) : nil }
+            ?? repo.permutationSpec(for: b, specPath: specPath)
         var architecture: ArchitectureSpec?
         var unknownArchitecture: String?
-        do {
-            architecture = try repo.architecture(at: sourceCommit, override: architecturePath, loaded: b)
-        } catch let error as MgitError where error.code != .io {
-            unknownArchitecture = error.message
+        if transformer == nil {
+            do {
+                architecture = try repo.architecture(at: sourceCommit, override: architecturePath, loaded: b)
+            } catch let error as MgitError where error.code != .io {
+                unknownArchitecture = error.message
+            }
         }
 
         let matched: WeightMatching.Result
         var probe: FloatMatrix?
         var runs: [WeightMatching.Run]?
         switch method {
+        case .weight where transformer != nil || spec.hasHeadStructure:
+            matched = try withoutActuallyEscaping(progress) { report in
+                try TransformerMatching.match(a: a, b: b, spec: spec, seed: seed, maxSweeps: maxSweeps, progress: report)
+            }
+        case .activation where transformer != nil:
+            throw MgitError(.invalidInput, "activation matching of transformers is not built yet; use --method weight",
+                            parameter: "method")
         case .weight where restarts > 1:
             let best = try WeightMatching.match(a: a, b: b, spec: spec, seed: seed, restarts: restarts, maxSweeps: maxSweeps)
             matched = best.best
@@ -110,7 +125,22 @@ package struct AlignmentStep {
         let permuted = try spec.apply(matched.permutations, to: b)
 
         var check: FunctionCheck?
-        if let architecture {
+        if let transformer {
+            // Probe: 4 seeded sequences of 16 tokens (fewer positions if the model has fewer).
+            let length = transformer.maxPositions > 0 ? min(16, transformer.maxPositions) : 16
+            var generator = SeededGenerator(seed: seed)
+            let ids = (0..<(4 * length)).map { _ in generator.nextIndex(below: transformer.vocabSize) }
+            let c = try FunctionCheck.run(transformer: transformer, original: b, permuted: permuted,
+                                          residual: matched.permutations[PermutationSpec.residualPermutation],
+                                          tokens: TokenBatch(batch: 4, length: length, ids: ids))
+            guard c.passed else {
+                throw MgitError(.mismatch, "the permuted model does not compute the same function as \(names.1) "
+                                + "(largest relative difference \(c.maxRelativeDifference) on \(c.samples) probe sequences, "
+                                + "tolerance \(c.tolerance)): the permutation spec does not fit this network (a transformer "
+                                + "spec must call its residual permutation P_res); nothing was committed")
+            }
+            check = c
+        } else if let architecture {
             let network = try makeNetwork(architecture, b)
             let inputs = probe ?? FunctionCheck.probeInputs(count: 64, inputSize: network.inputSize, seed: seed)
             let c = try FunctionCheck.run(architecture: architecture, original: b, permuted: permuted, inputs: inputs)

@@ -77,6 +77,10 @@ public struct MergeOperation {
         }
         try repo.requireWritable("merge '\(branchB)' into '\(into)'")
         let maxBarrier = try options.maxBarrier ?? repo.configuredDouble("merge.maxBarrier")
+        // A NaN limit compares false with every barrier: refused before anything is measured.
+        if let maxBarrier, !(maxBarrier.isFinite && maxBarrier >= 0) {
+            throw MgitError(.invalidInput, "the barrier limit must be a number ≥ 0, got \(maxBarrier)", parameter: "max-barrier")
+        }
 
         let a = try repo.loadCheckpoint(headA.hex), b = try repo.loadCheckpoint(headB.hex)
         try Interpolation.checkCompatible(a, b, names: ("'\(branchA)'", "'\(branchB)'"))

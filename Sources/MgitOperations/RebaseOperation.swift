@@ -74,7 +74,10 @@ extension Repository {
     /// The permutation spec mgit uses for the checkpoint at `revision`: `specPath` if given, else the built-in one.
     public func permutationSpec(at revision: String, specPath: String? = nil) throws -> PermutationSpec {
         let checkpoint = try loadCheckpoint(revision)
-        let spec = try permutationSpec(for: checkpoint, specPath: specPath)
+        let spec = specPath == nil
+            ? try PermutationSpec.builtin(for: checkpoint,
+                                          transformerConfig: try rootFile("config.json", at: revision).map { Data($0) })
+            : try permutationSpec(for: checkpoint, specPath: specPath)
         _ = try spec.sizes(for: checkpoint)
         return spec
     }

@@ -32,7 +32,12 @@ extension Repository {
     /// and tells the post-commit hooks.
     package func commit(_ source: any TensorSource, _ request: CommitRequest) throws -> CommitResult {
         let (result, _) = try store.writeCommit(source, request)
-        try catchUpLineage()
+        // The commit has landed (git is the truth): a lineage update that fails now is a warning, not a failure
+        // that would make a script retry a commit that exists; the next command catches the database up.
+        do { try catchUpLineage() } catch let error as MgitError {
+            MgitWarning.emit("committed \(result.commit.prefix(10)), but the lineage database was not updated "
+                             + "(\(error.message)); the next mgit command catches it up, or run 'mgit reindex'")
+        }
         // post-commit hooks are told; they cannot undo the commit, and their failure does not fail it.
         if let context = try? hookContext() {
             _ = try? HookRunner.run("post-commit", in: context, payload: result,

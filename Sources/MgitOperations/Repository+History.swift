@@ -57,6 +57,10 @@ public struct LineageNode: Codable, Sendable, Equatable {
 extension Repository {
     /// Commits reachable from `revision` (default HEAD), newest first.
     public func log(_ revision: String? = nil, limit: Int? = nil) throws -> [CommitSummary] {
+        if let limit {
+            guard limit >= 0 else { throw MgitError(.invalidInput, "the commit count must be 0 or more, got \(limit)") }
+            if limit == 0 { return [] }
+        }
         let start: ObjectID
         if let revision {
             start = try git.resolveCommit(revision)

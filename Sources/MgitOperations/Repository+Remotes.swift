@@ -209,44 +209,66 @@ extension Repository {
         let before = try trackedRefs(remoteName)
         var report = TransferReport(remote: remoteName, url: remote.url, updated: [], objects: 0, bytes: 0, seconds: 0,
                                     localFastPath: false, metricsMerged: false)
+        let incoming: IncomingRefs
+        let incomingNamespace = "refs/mgit/incoming/\(remoteName)/"
+        defer { for ref in (try? git.rawReferences(matching: incomingNamespace + "*")) ?? [] { try? git.deleteReference(ref.name) } }
         switch RemoteEndpoint(remote.url) {
         case .local(let path):
             let source = try openLocal(path, remote: remoteName)
             store.sweepStaleTemporaryFiles()
-            let heads = try source.references(matching: "refs/heads/*")
-            let tags = try source.references(matching: "refs/tags/*")
-            let notes = try source.referenceTarget(Self.metricsNotesRef)
-            let tips = heads.map(\.target) + tags.map(\.target) + (notes.map { [$0] } ?? [])
-            let outcome = try ObjectTransfer(source: source, destination: git).copy(reachableFrom: tips, observer: observer)
+            incoming = IncomingRefs(heads: try source.rawReferences(matching: "refs/heads/*"),
+                                    tags: try source.rawReferences(matching: "refs/tags/*"),
+                                    notes: try source.rawReferenceTarget(Self.metricsNotesRef))
+            let tips = incoming.heads.map(\.target) + incoming.tags.map(\.target) + (incoming.notes.map { [$0] } ?? [])
+            let outcome: ObjectTransfer.Outcome
+            do {
+                outcome = try ObjectTransfer(source: source, destination: git).copy(reachableFrom: tips, observer: observer)
+            } catch let error as MgitError where error.code == .rejected {
+                throw MgitError(.rejected, "refusing what remote '\(remoteName)' sent: \(error.message); nothing was "
+                                + "fetched (no reference here moved)")
+            }
             try git.refreshObjects()
-            var wanted: [String: ObjectID] = [:]
-            for head in heads { wanted["refs/remotes/\(remoteName)/" + head.name.dropFirst("refs/heads/".count)] = head.target }
-            if let notes { wanted[trackingNotes] = notes }
-            for (ref, target) in wanted.sorted(by: { $0.key < $1.key }) where before[ref] != target {
-                try git.updateReference(ref, to: target, expected: before[ref], logMessage: "mgit fetch \(remoteName)")
-            }
-            // Branches deleted on the remote stop being tracked, as with 'git fetch --prune'.
-            for (ref, _) in before where wanted[ref] == nil && ref.hasPrefix("refs/remotes/\(remoteName)/") {
-                try? git.deleteReference(ref)
-            }
-            for tag in tags where try git.referenceTarget(tag.name) == nil {
-                try git.updateReference(tag.name, to: tag.target, expected: nil, logMessage: "mgit fetch \(remoteName)")
-            }
             report.objects = outcome.objects
             report.bytes = outcome.bytes
             report.seconds = outcome.seconds
             report.localFastPath = true
         case .network:
-            let specs = ["+refs/heads/*:refs/remotes/\(remoteName)/*", "refs/tags/*:refs/tags/*",
-                         "+refs/notes/*:refs/notes/remotes/\(remoteName)/*"]
+            // Into a quarantine namespace first: nothing a remote sends moves a ref here before it is vetted.
+            let specs = ["+refs/heads/*:\(incomingNamespace)heads/*", "+refs/tags/*:\(incomingNamespace)tags/*",
+                         "+refs/notes/*:\(incomingNamespace)notes/*"]
             do {
-                let progress = try remote.fetch(specs, observer: observer)
+                // libgit2 locks refs in the quarantine namespace only mgit writes: recorded as a folder.
+                let progress = try LockJournal.recording(["refs/mgit/"], in: git.gitDirectory) {
+                    try GitRemote.anonymous(url: remote.url, in: git).fetch(specs, observer: observer)
+                }
                 report.objects = progress.objects
                 report.bytes = progress.bytes
                 report.seconds = progress.seconds
             } catch let error as MgitError {
                 throw unreachable(error, remote)
             }
+            func strip(_ refs: [(name: String, target: ObjectID)], _ from: String, _ to: String) -> [(name: String, target: ObjectID)] {
+                refs.map { (to + $0.name.dropFirst((incomingNamespace + from).count), $0.target) }
+            }
+            incoming = IncomingRefs(
+                heads: strip(try git.rawReferences(matching: incomingNamespace + "heads/*"), "heads/", "refs/heads/"),
+                tags: strip(try git.rawReferences(matching: incomingNamespace + "tags/*"), "tags/", "refs/tags/"),
+                notes: try git.rawReferenceTarget(incomingNamespace + "notes/mgit-metrics"))
+        }
+        try vet(incoming, remote: remoteName)
+        var wanted: [String: ObjectID] = [:]
+        for head in incoming.heads { wanted["refs/remotes/\(remoteName)/" + head.name.dropFirst("refs/heads/".count)] = head.target }
+        if let notes = incoming.notes { wanted[trackingNotes] = notes }
+        for (ref, target) in wanted.sorted(by: { $0.key < $1.key }) where before[ref] != target {
+            try git.updateReference(ref, to: target, expected: try git.rawReferenceTarget(ref), logMessage: "mgit fetch \(remoteName)")
+        }
+        // Branches deleted on the remote stop being tracked, as with 'git fetch --prune'.
+        for (ref, _) in before where wanted[ref] == nil && ref.hasPrefix("refs/remotes/\(remoteName)/") {
+            try? git.deleteReference(ref)
+        }
+        // New tags arrive as the remote stores them (an annotated tag keeps its tag object); existing ones stay.
+        for tag in incoming.tags where try git.rawReferenceTarget(tag.name) == nil {
+            try git.updateReference(tag.name, to: tag.target, expected: nil, logMessage: "mgit fetch \(remoteName)")
         }
         let after = try trackedRefs(remoteName)
         report.updated = after.filter { before[$0.key] != $0.value }.sorted { $0.key < $1.key }
@@ -342,7 +364,18 @@ extension Repository {
         let pushNotes = notesTip != nil && notesTip != remoteNotes
         guard remoteTip != tip || pushNotes else { return report }
 
-        if let target {
+        if let target, case .local(let path) = endpoint, !receiveHooks(of: target).isEmpty {
+            // The receiving repository enforces policy in hooks: go through git's receive-pack.
+            var specs: [String] = []
+            if remoteTip != tip { specs.append("\(tip.hex):\(ref)") }
+            if pushNotes, let notesTip { specs.append("\(notesTip.hex):\(Self.metricsNotesRef)") }
+            try pushThroughReceivePack(to: path, specs: specs, remote: remoteName)
+            report.localFastPath = false
+            if remoteTip != tip { report.updated.append(RefUpdate(ref: ref, old: remoteTip?.hex, new: tip.hex)) }
+            if pushNotes, let notesTip {
+                report.updated.append(RefUpdate(ref: Self.metricsNotesRef, old: remoteNotes?.hex, new: notesTip.hex))
+            }
+        } else if let target {
             store.sweepStaleTemporaryFiles(in: target.gitDirectory)
             let outcome = try ObjectTransfer(source: git, destination: target)
                 .copy(reachableFrom: [tip] + (pushNotes ? [notesTip!] : []), observer: observer)

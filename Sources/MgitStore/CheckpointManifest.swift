@@ -63,6 +63,7 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
             throw MgitError(.invalidInput, "commit \(commit.prefix(12)) uses manifest format \(manifest.format), "
                             + "newer than this mgit understands (\(currentFormat)): upgrade mgit")
         }
+        try manifest.validate(commit: commit)
         return manifest
     }
 

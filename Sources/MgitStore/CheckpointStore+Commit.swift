@@ -90,7 +90,7 @@ extension CheckpointStore {
         sweepStaleTemporaryFiles()
         let branchName = try request.branch ?? currentBranch()
         let refName = "refs/heads/" + branchName
-        guard git.isValidReferenceName(refName) else {
+        guard git.isValidReferenceName(refName), !Self.reservedRefNames.contains(branchName), !branchName.hasPrefix("-") else {
             throw MgitError(.invalidInput, "'\(branchName)' is not a valid branch name")
         }
         let previousHead = try git.referenceTarget(refName)
@@ -137,7 +137,7 @@ extension CheckpointStore {
             rootEntries.append(.init(name: name, id: try git.writeBlob(bytes), isTree: false))
         }
         let tensorTree = try git.writeTree(stored.entries.map {
-            .init(name: String($0.path.dropFirst("tensors/".count)), id: ObjectID(hex: $0.blob)!, isTree: false)
+            .init(name: String($0.path.dropFirst("tensors/".count)), id: try $0.blobID, isTree: false)
         })
         rootEntries.append(.init(name: "tensors", id: tensorTree, isTree: true))
         let tree = try git.writeTree(rootEntries)
@@ -173,10 +173,17 @@ extension CheckpointStore {
         var described: [(name: String, dtype: DType, shape: [Int])] = []
         for i in 0..<count {
             let d = source.describe(i)
+            if let problem = CheckpointManifest.TensorNameRule.problem(d.name) {
+                throw MgitError(.invalidInput, "tensor name '\(d.name.debugDescription.dropFirst().dropLast())' \(problem); "
+                                + "rename the tensor; nothing was committed")
+            }
             guard seenNames.insert(d.name).inserted else {
                 throw MgitError(.invalidInput, "tensor name '\(d.name)' appears twice")
             }
-            precondition(paths.insert(TensorPath.encode(d.name)).inserted, "tensor path collision for '\(d.name)'")
+            guard paths.insert(TensorPath.encode(d.name)).inserted else {
+                throw MgitError(.invalidInput, "tensor name '\(d.name)' maps to the same stored path as another tensor; "
+                                + "nothing was committed")
+            }
             described.append(d)
         }
         // One pass per tensor: the pack writer computes the id while it writes, and asks whether the store already

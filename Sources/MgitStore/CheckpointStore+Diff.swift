@@ -41,7 +41,7 @@ extension CheckpointStore {
     }
 
     package func loadTensor(_ entry: CheckpointManifest.Entry) throws -> Tensor {
-        let bytes = try git.withObject(ObjectID(hex: entry.blob)!, "tensor '\(entry.name)'") { Array($0) }
+        let bytes = try git.withObject(try entry.blobID, "tensor '\(entry.name)'") { Array($0) }
         guard bytes.count == entry.bytes else {
             throw MgitError(.corrupt, "tensor '\(entry.name)' has \(bytes.count) bytes in the store but its manifest says \(entry.bytes)")
         }

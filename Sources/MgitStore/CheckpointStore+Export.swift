@@ -76,7 +76,7 @@ extension CheckpointStore {
     package func loadCheckpoint(_ manifest: CheckpointManifest, commit: String) throws -> Checkpoint {
         var checkpoint = Checkpoint(metadata: manifest.metadata)
         for t in manifest.tensors {
-            let bytes = try git.withObject(ObjectID(hex: t.blob)!, "tensor '\(t.name)'") { Array($0) }
+            let bytes = try git.withObject(try t.blobID, "tensor '\(t.name)'") { Array($0) }
             guard bytes.count == t.bytes else {
                 throw MgitError(.corrupt, "tensor '\(t.name)' of \(commit.prefix(12)) has \(bytes.count) bytes in the store but the manifest says \(t.bytes)")
             }

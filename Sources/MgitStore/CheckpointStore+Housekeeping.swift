@@ -12,13 +12,9 @@ extension CheckpointStore {
     /// `tmp_idx_*`, and libgit2's `tmp_object_git2_*` (in `objects/` or a fan-out folder). Git ignores them (`git fsck` only warns, "garbage found"),
     /// but a crashed multi-gigabyte push or commit would otherwise keep its disk space forever. Best effort:
     /// a file that cannot be removed is left for the next time. Also registers this process as a writer
-    /// (``WriterRegistry``), which clears lock files left by killed writers.
+    /// (``WriterRegistry``), which clears lock files that killed mgit writers left.
     package func sweepStaleTemporaryFiles(in gitDirectory: String? = nil, now: Date = Date()) {
-        if let gitDirectory {
-            WriterRegistry.register(registry: gitDirectory + "mgit-writers.lock", gitDirectory: gitDirectory)
-        } else {
-            WriterRegistry.register(registry: mgitDirectory + "/writers.lock", gitDirectory: git.gitDirectory)
-        }
+        WriterRegistry.register(gitDirectory: gitDirectory ?? git.gitDirectory)
         let objects = (gitDirectory ?? git.gitDirectory) + "objects"
         let fm = FileManager.default
         // libgit2 writes a loose object's temporary file in `objects/` itself, or in its fan-out folder.

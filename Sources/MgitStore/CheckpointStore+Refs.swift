@@ -101,9 +101,13 @@ extension CheckpointStore {
     /// The full commit id a revision names.
     public func resolve(_ revision: String) throws -> String { try git.resolveCommit(revision).hex }
 
+    /// Names git gives a meaning in revisions (`HEAD`, `@` for HEAD, `FETCH_HEAD`, ...): git refuses `HEAD` as a
+    /// branch name, and a branch called `@` would make `@` mean two things.
+    static let reservedRefNames: Set<String> = ["HEAD", "@", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "CHERRY_PICK_HEAD"]
+
     private func checkedName(_ name: String, kind: String, prefix: String) throws -> String {
         let ref = prefix + name
-        guard !name.isEmpty, !name.hasPrefix("-"), git.isValidReferenceName(ref) else {
+        guard !name.isEmpty, !name.hasPrefix("-"), !Self.reservedRefNames.contains(name), git.isValidReferenceName(ref) else {
             throw MgitError(.invalidInput, "'\(name)' is not a valid \(kind) name (see 'git check-ref-format')")
         }
         return ref

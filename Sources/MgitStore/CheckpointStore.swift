@@ -29,5 +29,11 @@ public final class CheckpointStore {
             throw MgitError(.io, "cannot \(what): the repository at '\(root)' is read-only "
                             + "(no write permission on '\(dir)'); nothing was changed")
         }
+        // The lineage database is written after the ref moves: find out now that it cannot be, not afterwards.
+        let database = mgitDirectory + "/lineage.sqlite"
+        if FileAccess.kind(of: database) != nil, !FileAccess.isWritable(database) {
+            throw MgitError(.io, "cannot \(what): the lineage database '\(database)' is read-only; make it writable "
+                            + "(or remove it and run 'mgit reindex'); nothing was changed")
+        }
     }
 }

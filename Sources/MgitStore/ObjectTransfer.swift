@@ -71,9 +71,14 @@ package struct ObjectTransfer {
     }
 
     /// Lists the missing objects: blobs, then the rest with every object after the ones it points to.
+    ///
+    /// Iterative throughout, with git's tree depth limit, so that no history, tag chain or tree nesting
+    /// from a remote can overflow the stack.
     private func collect(_ tips: [ObjectID], blobs: inout [ObjectID], others: inout [ObjectID]) throws {
         var seen = Set<ObjectID>()
         var commits: [ObjectID] = []
+        var trees: [ObjectID] = []
+        var tags: [ObjectID] = []   // discovery order: a tag before the tag or object it points to
         var pending = tips
         while let id = pending.popLast() {
             guard !seen.contains(id), !destination.contains(id) else { continue }
@@ -83,44 +88,61 @@ package struct ObjectTransfer {
                 commits.append(id)
                 pending += try source.commit(id).parents
             case .tag:
-                // An annotated tag: its target first.
+                // An annotated tag: its target (a commit, tree, blob or another tag) first.
                 let raw = try source.rawObject(id)
-                if let line = String(decoding: raw.bytes.prefix(64), as: UTF8.self).split(separator: "\n").first,
-                   line.hasPrefix("object "), let target = ObjectID(hex: String(line.dropFirst(7))) {
-                    try collect([target], blobs: &blobs, others: &others)
+                guard let line = String(decoding: raw.bytes.prefix(64), as: UTF8.self).split(separator: "\n").first,
+                      line.hasPrefix("object "), let target = ObjectID(hex: String(line.dropFirst(7))) else {
+                    throw MgitError(.corrupt, "tag object \(id) in '\(source.gitDirectory)' names no target; nothing was copied")
                 }
-                others.append(id)
-            case .tree, .blob:
-                preconditionFailure("ObjectTransfer tips name commits or tags")
+                tags.append(id)
+                pending.append(target)
+            case .tree:
+                trees.append(id)
+                seen.remove(id)   // collectTree marks it
+            case .blob:
+                blobs.append(id)
             case nil:
                 throw MgitError(.corrupt, "object \(id) is missing from '\(source.gitDirectory)'; run 'git fsck' there")
             }
         }
         // Parents before children: the reverse of discovery order is not enough across merges, so sort by depth.
         let order = try topologicalOrder(commits)
+        for tree in trees { try collectTree(tree, seen: &seen, blobs: &blobs, others: &others) }
         for commit in order {
             try collectTree(try source.commit(commit).tree, seen: &seen, blobs: &blobs, others: &others)
         }
         others += order
+        others += tags.reversed()
     }
 
-    private func collectTree(_ tree: ObjectID, seen: inout Set<ObjectID>, blobs: inout [ObjectID], others: inout [ObjectID]) throws {
-        guard !seen.contains(tree), !destination.contains(tree) else { return }
-        seen.insert(tree)
-        for entry in try source.treeEntries(tree) {
-            if entry.isTree {
-                try collectTree(entry.id, seen: &seen, blobs: &blobs, others: &others)
-            } else if !seen.contains(entry.id), !destination.contains(entry.id) {
+    /// Lists a tree's missing objects, subtrees before the trees that hold them, refusing nesting deeper
+    /// than git's `core.maxTreeDepth` (``CommitTreeSchema/maximumDepth``).
+    private func collectTree(_ root: ObjectID, seen: inout Set<ObjectID>, blobs: inout [ObjectID], others: inout [ObjectID]) throws {
+        guard !seen.contains(root), !destination.contains(root) else { return }
+        seen.insert(root)
+        // (tree, depth, expanded): a tree is appended to `others` after everything under it.
+        var stack: [(id: ObjectID, depth: Int, expanded: Bool)] = [(root, 0, false)]
+        while let (tree, depth, expanded) = stack.popLast() {
+            if expanded { others.append(tree); continue }
+            stack.append((tree, depth, true))
+            for entry in try source.treeEntries(tree) {
+                guard !seen.contains(entry.id), !destination.contains(entry.id) else { continue }
                 seen.insert(entry.id)
+                if entry.isTree {
+                    guard depth + 1 < CommitTreeSchema.maximumDepth else {
+                        throw MgitError(.rejected, "tree \(root) in '\(source.gitDirectory)' is nested deeper than "
+                                        + "\(CommitTreeSchema.maximumDepth) levels (git's limit)")
+                    }
+                    stack.append((entry.id, depth + 1, false))
+                    continue
+                }
                 switch source.objectKind(entry.id) {
-                case .blob: break
+                case .blob: blobs.append(entry.id)
                 case nil: throw MgitError(.corrupt, "object \(entry.id) is missing from '\(source.gitDirectory)'; run 'git fsck' there")
                 default: continue   // a submodule link names a commit of another repository
                 }
-                blobs.append(entry.id)
             }
         }
-        others.append(tree)
     }
 
     /// `commits` ordered so that every commit comes after those of its parents that are in the list.

@@ -43,6 +43,7 @@ public final class SafeTensorsWriter {
             }
             total = sum
         }
+        try OutputTarget.requireRegularOrAbsent(path)
         self.path = path
         self.entries = entries
         self.dataLength = total

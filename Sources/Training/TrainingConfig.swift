@@ -34,6 +34,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
         self.subset = subset
     }
 
+    /// The most weights `mgit train` builds (1 GiB of Float32, before optimiser state).
+    public static let maximumParameters = 1 << 28
+
     /// Fails with a message naming the bad setting.
     public func validate() throws {
         guard hidden.allSatisfy({ $0 > 0 }) else {
@@ -41,6 +44,21 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
         }
         guard epochs >= 1, batch >= 1 else {
             throw MgitError(.invalidInput, "epochs and batch must be at least 1, got \(epochs) and \(batch)")
+        }
+        guard epochs <= 100_000, batch <= 1 << 24 else {
+            throw MgitError(.invalidInput, "epochs must be at most 100000 and batch at most \(1 << 24), got \(epochs) and \(batch)")
+        }
+        // Weights between consecutive layers, with room for inputs and outputs of up to 4096 features, counted
+        // with checked arithmetic: a width like 4000000000 is refused here rather than trapping in an allocation.
+        var parameters = 0
+        for (a, b) in zip([4096] + hidden, hidden + [4096]) {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            let (sum, overflowSum) = parameters.addingReportingOverflow(product)
+            guard !overflow, !overflowSum, sum <= Self.maximumParameters else {
+                throw MgitError(.invalidInput, "hidden widths \(hidden) make a network too large to train here "
+                                + "(more than \(Self.maximumParameters) weights)")
+            }
+            parameters = sum
         }
         guard learningRate > 0, learningRate.isFinite else {
             throw MgitError(.invalidInput, "the learning rate must be positive, got \(learningRate)")

@@ -7,6 +7,6 @@ struct Bench: AsyncParsableCommand {
         commandName: "mgit-bench",
         abstract: "mgit's benchmarks: each prints its figures beside the alternative's (docs/PERFORMANCE.md).",
         subcommands: [CommitBench.self, LapBench.self, MatchBench.self, MergeBench.self, MergeQualityBench.self, NetworksBench.self,
-                      PackBench.self, PushBench.self]
+                      PackBench.self, PushBench.self, TransformerBench.self]
     )
 }

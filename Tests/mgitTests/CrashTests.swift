@@ -168,11 +168,48 @@ struct CrashScenario: CustomTestStringConvertible, Sendable {
         #expect(try box.mgit("metrics", "add", "HEAD", "x=0").status == 0)
         let path = box.repo + "/.git/" + lock
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-1)], ofItemAtPath: path)
+        // What a killed mgit writer leaves: the lock, and its journal naming it, no longer flock'ed by anyone.
+        try FileManager.default.createDirectory(atPath: box.repo + "/.git/mgit-locks", withIntermediateDirectories: true)
+        try (path + "\n").write(toFile: box.repo + "/.git/mgit-locks/99999999-dead", atomically: true, encoding: .utf8)
         let write = lock.contains("notes") ? try box.mgit("metrics", "add", "HEAD", "x=1")
                                            : try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "b")
         #expect(write.status == 0, "\(write.stderr)")
         #expect(!FileManager.default.fileExists(atPath: path))
+        try StoreAudit.expectSound(box.repo)
+    }
+
+    /// A lock that no dead mgit writer recorded is someone else's: a `git update-ref --stdin` holding a ref's
+    /// lock keeps it, however old, while mgit's commit on that branch says busy; git then finishes its update.
+    @Test func aLockHeldByAnotherProgramIsNeverRemoved() throws {
+        let box = try Sandbox()
+        try Fixtures.write(Fixtures.checkpoint(seed: 1), to: box.dir.file("a.safetensors"))
+        #expect(try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "a").status == 0)
+        let first = try box.git("rev-parse", "main").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "b", "--branch", "other").status == 0)
+        let other = try box.git("rev-parse", "other").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // git holds refs/heads/main.lock from 'prepare' until 'commit'.
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["update-ref", "--stdin"]
+        git.currentDirectoryURL = URL(fileURLWithPath: box.repo)
+        let input = Pipe(), output = Pipe()
+        git.standardInput = input
+        git.standardOutput = output
+        try git.run()
+        input.fileHandleForWriting.write(Data("start\nupdate refs/heads/main \(other) \(first)\nprepare\n".utf8))
+        let lock = box.repo + "/.git/refs/heads/main.lock"
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: lock) { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: lock))
+        usleep(300_000)   // older than any age threshold
+        let blocked = try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "c")
+        #expect(blocked.status == 75, "\(blocked.status): \(blocked.stderr)")
+        #expect(FileManager.default.fileExists(atPath: lock), "mgit removed a lock git holds")
+        input.fileHandleForWriting.write(Data("commit\n".utf8))
+        try input.fileHandleForWriting.close()
+        git.waitUntilExit()
+        #expect(git.terminationStatus == 0)
+        #expect(try box.git("rev-parse", "main").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == other)
+        #expect(try box.mgit("commit", box.dir.file("a.safetensors"), "-m", "d").status == 0)
         try StoreAudit.expectSound(box.repo)
     }
 }

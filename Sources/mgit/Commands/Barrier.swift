@@ -50,6 +50,7 @@ struct Barrier: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if let plot { try OutputTarget.requireRegularOrAbsent(plot) }
         let progress = ProgressLine(silent: output.json)
         var operation = BarrierOperation(a, b)
         operation.align = align

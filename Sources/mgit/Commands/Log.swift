@@ -28,7 +28,7 @@ struct Log: ParsableCommand {
     func run() throws {
         let commits = try repository.open().log(revision, limit: limit)
         if output.json { return try Terminal.json(commits) }
-        if commits.isEmpty { return Terminal.note("No commits yet.") }
+        if commits.isEmpty { return limit == 0 ? () : Terminal.note("No commits yet.") }
         for c in commits {
             let refs = c.refs.isEmpty ? "" : " (\(c.refs.joined(separator: ", ")))"
             if oneline {

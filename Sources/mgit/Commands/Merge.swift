@@ -108,6 +108,14 @@ struct Merge: ParsableCommand {
                             + "(--method task-arithmetic, ties, ...) to merge more")
         }
         let (a, b) = (revisions[0], revisions[1])
+        // A NaN limit compares false with every barrier: refuse it here, before anything is measured.
+        if let maxBarrier, !(maxBarrier.isFinite && maxBarrier >= 0) {
+            throw MgitError(.invalidInput, "--max-barrier must be a number ≥ 0, got \(maxBarrier)")
+        }
+        guard alpha.isFinite, alpha >= 0, alpha <= 1 else {
+            throw MgitError(.invalidInput, "--alpha must be in [0, 1], got \(alpha)")
+        }
+        if let plot { try OutputTarget.requireRegularOrAbsent(plot) }
         var options = MergeOptions()
         options.alpha = alpha
         options.align = align

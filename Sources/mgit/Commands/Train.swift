@@ -83,6 +83,7 @@ struct Train: ParsableCommand {
                                     subset: try DatasetSubset.parse(subset))
         config.schedule = schedule
         try config.validate()
+        if let output { try OutputTarget.requireRegularOrAbsent(output) }
         // Open the repository before training, so a wrong folder fails in a second, not after an epoch.
         let repo = output == nil ? try repository.open() : nil
         let test = testData == "none" ? nil : testData
