@@ -95,10 +95,26 @@ public enum WeightMatching {
             throw MgitError(.invalidInput, "the spec has attention heads, grouped-query or fused axes; "
                             + "match it with TransformerMatching")
         }
+        let (problem, sizes) = try prepare(a: a, b: b, spec: spec)
+        return try run(problem, sizes: sizes, seed: seed, maxSweeps: maxSweeps, initial: initial, start: start,
+                       progress: progress)
+    }
+
+    /// Both models' covered tensors as `Float`, checked against the spec, and each permutation's size.
+    static func prepare(a: Checkpoint, b: Checkpoint, spec: PermutationSpec) throws -> (MatchingProblem, [String: Int]) {
         let sizes = try spec.sizes(for: a)
         let sizesB = try spec.sizes(for: b)
         precondition(sizes.keys.sorted() == sizesB.keys.sorted())
-        var problem = try MatchingProblem(a: a, b: b, spec: spec, sizes: sizes)
+        return (try MatchingProblem(a: a, b: b, spec: spec, sizes: sizes), sizes)
+    }
+
+    /// Algorithm 1 on a prepared problem (a copy: its product cache is this run's own).
+    static func run(
+        _ problem: MatchingProblem, sizes: [String: Int], seed: UInt64, maxSweeps: Int, initial: PermutationSet?,
+        start: UInt64, progress: ((Progress) -> Void)?
+    ) throws -> Result {
+        var problem = problem
+        let spec = problem.spec
         var permutations = initial ?? PermutationSet(sizes.mapValues { Permutation.identity($0) })
         for name in spec.permutationNames {
             guard let p = permutations[name], p.count == sizes[name] else {

@@ -29,3 +29,17 @@ package enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
+
+extension BLAS {
+    /// Runs `body` with OpenBLAS limited to `threads` threads, then restores the previous count.
+    ///
+    /// For work that already runs side by side on every core (weight-matching restarts): each lane's products
+    /// then stay on its own core instead of oversubscribing. OpenBLAS splits a product's rows and columns, not
+    /// its inner dimension, between threads, so the results are the same bits for any thread count.
+    package static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(Int32(max(1, threads)))
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
+}

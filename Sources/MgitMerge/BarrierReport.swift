@@ -9,6 +9,8 @@ public struct BarrierReport: Codable, Sendable, Equatable {
     public var aligned: LossBarrier.Measurement?
     /// How B was aligned to A (nil without alignment).
     public var alignment: AlignmentSummary?
+    /// REPAIR of the aligned path's interior models (nil: off, or not applicable).
+    public var repair: Repair.Summary?
 
     /// 1 − aligned/naive loss barrier: 0.95 means alignment removed 95% of the barrier.
     public var lossBarrierReduction: Double? {
@@ -39,10 +41,14 @@ public struct AlignmentSummary: Codable, Sendable, Equatable {
     public var functionCheck: FunctionCheck?
     /// Why no function check ran, when none did.
     public var functionCheckSkipped: String?
+    /// Every weight-matching run when there were restarts: the spread of their objectives; the best was kept.
+    public var restarts: [WeightMatching.Run]?
 
     /// The memberwise initializer, for the modules above this one.
     package init(method: String, objectiveBefore: Double, objectiveAfter: Double, sweeps: Int, seconds: Double,
-                 functionCheck: FunctionCheck? = nil, functionCheckSkipped: String? = nil) {
+                 functionCheck: FunctionCheck? = nil, functionCheckSkipped: String? = nil,
+                 restarts: [WeightMatching.Run]? = nil) {
+        self.restarts = restarts
         self.method = method
         self.objectiveBefore = objectiveBefore
         self.objectiveAfter = objectiveAfter

@@ -28,9 +28,12 @@ public enum LossBarrier {
 
     /// Evaluates `points` evenly spaced models from `a` (λ = 0) to `b` (λ = 1).
     ///
-    /// - Parameter progress: called after each point with (done, total).
+    /// - Parameters:
+    ///   - repair: When given, each interior model θ(λ) is repaired (``Repair``, Jordan et al. 2022) before it
+    ///     is measured; the endpoints are measured as they are.
+    ///   - progress: called after each point with (done, total).
     public static func measure(_ a: Checkpoint, _ b: Checkpoint, points: Int, label: String,
-                               evaluator: any CheckpointEvaluator,
+                               evaluator: any CheckpointEvaluator, repair: Repair? = nil,
                                progress: (Int, Int) -> Void = { _, _ in }) throws -> Measurement {
         guard points >= 2, points <= maximumPoints else {
             throw MgitError(.invalidInput, "the barrier needs 2 to \(maximumPoints) points, got \(points)")
@@ -39,7 +42,8 @@ public enum LossBarrier {
         var curvePoints: [BarrierPoint] = []
         for i in 0..<points {
             let lambda = Double(i) / Double(points - 1)
-            let model = try Interpolation.interpolate(a, b, lambda: lambda)
+            var model = try Interpolation.interpolate(a, b, lambda: lambda)
+            if let repair { model = try repair.repair(model, lambda: lambda) }
             let e = try evaluator.evaluate(model)
             guard e.loss.isFinite, e.loss >= 0 else {
                 throw MgitError(.external, "the evaluator (\(evaluator.description)) reported the loss \(e.loss) at "

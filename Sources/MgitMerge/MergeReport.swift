@@ -25,6 +25,8 @@ public struct MergeReport: Codable, Sendable, Equatable {
     /// `weight` (aligned by this merge), `lineage` (B's head already is a rebase onto A's head) or `none`.
     public var alignment: String
     public var alignmentSummary: AlignmentSummary?
+    /// REPAIR of the barrier path's interior models and of the merged model (nil: off, or not applicable).
+    public var repair: Repair.Summary?
     public var alpha: Double
     public var evaluator: String
     /// The path from A (λ = 0) to the aligned B (λ = 1).

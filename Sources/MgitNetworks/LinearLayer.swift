@@ -10,6 +10,8 @@ package struct LinearLayer: Sendable {
     package let weight: [Float]
     /// Shape `[outputs]`; zeros when the checkpoint has no bias.
     package let bias: [Float]
+    /// Whether the checkpoint has `<name>.bias` (a shift can be folded into it).
+    package let hasBiasTensor: Bool
 
     /// Reads `<name>.weight` (`[out, in]`) and the optional `<name>.bias` (`[out]`).
     package init(name: String, reader: inout ParameterReader) throws {
@@ -21,7 +23,8 @@ package struct LinearLayer: Sendable {
         self.name = name
         (outputs, inputs) = (w.shape[0], w.shape[1])
         weight = w.floats()
-        bias = reader.contains("\(name).bias")
+        hasBiasTensor = reader.contains("\(name).bias")
+        bias = hasBiasTensor
             ? try reader.floats("\(name).bias", shape: [outputs])
             : [Float](repeating: 0, count: outputs)
     }

@@ -23,6 +23,9 @@ package struct AlignmentStep {
     package var architecturePath: String?
     package var seed: UInt64 = 0
     package var maxSweeps = 100
+    /// Weight-matching runs (the identity start with `seed`, then random starts), side by side; the best objective
+    /// is kept. Two by default: one run per core of a two-core machine.
+    package var restarts = WeightMatching.defaultRestarts
     /// Data for activation matching (and its probe batch).
     package var data: String?
     /// Samples of `data` used for activation matching.
@@ -46,12 +49,14 @@ package struct AlignmentStep {
         package var functionCheck: FunctionCheck?
         /// Why no function check ran (the architecture could not be determined), when none did.
         package var functionCheckSkipped: String?
+        /// Every weight-matching run when there were restarts (nil for one run).
+        package var restarts: [WeightMatching.Run]?
 
         /// The figures as merge and barrier reports carry them.
         package var summary: AlignmentSummary {
             AlignmentSummary(method: "weight", objectiveBefore: objectiveBefore, objectiveAfter: objectiveAfter,
                              sweeps: sweeps, seconds: seconds, functionCheck: functionCheck,
-                             functionCheckSkipped: functionCheckSkipped)
+                             functionCheckSkipped: functionCheckSkipped, restarts: restarts)
         }
     }
 
@@ -83,6 +88,7 @@ package struct AlignmentStep {
 
         let matched: WeightMatching.Result
         var probe: FloatMatrix?
+        var runs: [WeightMatching.Run]?
         switch method {
         case .weight where transformer != nil || spec.hasHeadStructure:
             matched = try withoutActuallyEscaping(progress) { report in
@@ -91,6 +97,11 @@ package struct AlignmentStep {
         case .activation where transformer != nil:
             throw MgitError(.invalidInput, "activation matching of transformers is not built yet; use --method weight",
                             parameter: "method")
+        case .weight where restarts > 1:
+            let best = try WeightMatching.match(a: a, b: b, spec: spec, seed: seed, restarts: restarts, maxSweeps: maxSweeps)
+            matched = best.best
+            runs = best.runs
+            progress(.init(sweep: best.best.report.sweeps, objective: best.best.report.objectiveAfter, changed: 0))
         case .weight:
             matched = try withoutActuallyEscaping(progress) { report in
                 try WeightMatching.match(a: a, b: b, spec: spec, seed: seed, maxSweeps: maxSweeps, progress: report)
@@ -147,7 +158,8 @@ package struct AlignmentStep {
                       objectiveBefore: matched.report.objectiveBefore, objectiveAfter: matched.report.objectiveAfter,
                       sweeps: matched.report.sweeps, converged: matched.report.converged, seconds: matched.report.seconds,
                       unitsMoved: moved, functionCheck: check,
-                      functionCheckSkipped: check == nil ? "architecture unknown: \(unknownArchitecture ?? "")" : nil)
+                      functionCheckSkipped: check == nil ? "architecture unknown: \(unknownArchitecture ?? "")" : nil,
+                      restarts: runs)
     }
 
     /// The commit of an aligned model, whoever makes it: the permuted tensors, the permutations and the spec

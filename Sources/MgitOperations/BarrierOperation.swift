@@ -31,6 +31,12 @@ public struct BarrierOperation {
     public var align = true
     public var points = 25
     public var seed: UInt64 = 0
+    /// Weight-matching runs side by side; the best objective is kept.
+    public var restarts = WeightMatching.defaultRestarts
+    /// REPAIR (Jordan et al. 2022) the aligned path's interior models, when the built-in evaluator runs an MLP or VGG.
+    public var repair = true
+    /// Training samples REPAIR measures statistics on.
+    public var repairSamples = 5000
     public var specPath: String?
     public var evaluation = EvaluationOptions()
 
@@ -51,23 +57,31 @@ public struct BarrierOperation {
         }
         var aligned: LossBarrier.Measurement?
         var summary: AlignmentSummary?
+        var repairSummary: Repair.Summary?
         if align {
             var step = AlignmentStep()
             step.specPath = specPath
             step.architecturePath = evaluation.architecturePath
             step.seed = seed
+            step.restarts = restarts
             let result = try withoutActuallyEscaping(progress) { report in
                 try step.run(a: a, b: b, sourceCommit: idB, names: ("'\(revisionA)'", "'\(revisionB)'"), in: repo) { p in
                     report("weight matching", p.sweep, 0)
                 }
             }
             summary = result.summary
-            aligned = try LossBarrier.measure(a, result.permuted, points: points, label: "aligned", evaluator: evaluator) {
+            let prepared = repair
+                ? try RepairStep(samples: repairSamples).prepare(a: a, alignedB: result.permuted, evaluator: evaluator,
+                                                                 data: evaluation.data) : nil
+            repairSummary = prepared?.summary
+            aligned = try LossBarrier.measure(a, result.permuted, points: points, label: "aligned", evaluator: evaluator,
+                                              repair: prepared?.repair) {
                 progress("aligned path", $0, $1)
             }
         }
-        let report = BarrierReport(a: idA, b: idB, evaluator: evaluator.description, naive: naive, aligned: aligned,
+        var report = BarrierReport(a: idA, b: idB, evaluator: evaluator.description, naive: naive, aligned: aligned,
                                    alignment: summary)
+        report.repair = repairSummary
         if FileAccess.isWritable(repo.mgitDirectory) {
             try repo.recordOperation("barrier", status: "measured", commit: idA, branch: nil, report: report)
         }

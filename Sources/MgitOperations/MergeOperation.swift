@@ -18,6 +18,13 @@ public struct MergeOptions: Sendable {
     public var maxBarrier: Double?
     public var points = 25
     public var seed: UInt64 = 0
+    /// Weight-matching runs side by side when the merge aligns; the best objective is kept.
+    public var restarts = WeightMatching.defaultRestarts
+    /// REPAIR (Jordan et al. 2022) the barrier path's interior models and the merged model, when the built-in
+    /// evaluator runs an MLP or VGG and B is aligned.
+    public var repair = true
+    /// Training samples REPAIR measures statistics on.
+    public var repairSamples = 5000
     public var specPath: String?
     public var evaluation = EvaluationOptions()
     public var message: String?
@@ -93,6 +100,7 @@ public struct MergeOperation {
                 step.specPath = options.specPath
                 step.architecturePath = options.evaluation.architecturePath
                 step.seed = options.seed
+                step.restarts = options.restarts
                 let aligned = try withoutActuallyEscaping(progress) { report in
                     try step.run(a: a, b: b, sourceCommit: headB.hex, names: ("'\(branchA)'", "'\(branchB)'"), in: repo) { p in
                         report("weight matching", p.sweep, 0)
@@ -108,7 +116,8 @@ public struct MergeOperation {
                                           objectiveAfter: aligned.objectiveAfter, sweeps: aligned.sweeps,
                                           converged: aligned.converged, seconds: aligned.seconds,
                                           unitsMoved: aligned.unitsMoved, functionCheck: aligned.functionCheck,
-                                          commit: nil, dryRun: false, functionCheckSkipped: aligned.functionCheckSkipped)
+                                          commit: nil, dryRun: false, functionCheckSkipped: aligned.functionCheckSkipped,
+                                          restarts: aligned.restarts)
                 let request = try step.commitRequest(
                     aligned, report: rebase,
                     message: "align \(branchB) into \(branchA)'s basin (weight matching, for a merge)", branch: nil,
@@ -116,9 +125,14 @@ public struct MergeOperation {
                 alignedCommit = try repo.writeDetachedCommit(aligned.permuted, request)
             }
         }
+        let repair = options.repair && alignment != "none"
+            ? try RepairStep(samples: options.repairSamples).prepare(a: a, alignedB: alignedB, evaluator: evaluator,
+                                                                    data: options.evaluation.data) : nil
         let barrier = try LossBarrier.measure(a, alignedB, points: options.points, label: alignment == "none" ? "naive" : "aligned",
-                                              evaluator: evaluator) { progress("barrier", $0, $1) }
-        let merged = try evaluator.prepare(try Interpolation.interpolate(a, alignedB, lambda: options.alpha))
+                                              evaluator: evaluator, repair: repair?.repair) { progress("barrier", $0, $1) }
+        var mix = try Interpolation.interpolate(a, alignedB, lambda: options.alpha)
+        if let repair { mix = try repair.repair.repair(mix, lambda: options.alpha) }
+        let merged = try evaluator.prepare(mix)
         progress("merged model", 0, 1)
         let mergedFigures = try evaluator.evaluate(prepared: merged)
         guard let first = barrier.curve.points.first, let last = barrier.curve.points.last else {
@@ -132,6 +146,7 @@ public struct MergeOperation {
             b: .init(commit: alignedCommit.hex, loss: last.loss, accuracy: last.accuracy),
             merged: .init(commit: nil, loss: mergedFigures.loss, accuracy: mergedFigures.accuracy),
             maxBarrier: maxBarrier, hooks: [], accepted: true, rejectedBy: [], commit: nil, into: into)
+        report.repair = repair?.summary
 
         let gate = if let maxBarrier, barrier.lossBarrier > maxBarrier {
             HookGate.refusedByPolicy("merge.maxBarrier")

@@ -45,6 +45,8 @@ public struct RebaseReport: Codable, Sendable, Equatable {
     /// False when a hook refused the rebase: nothing was committed (``rejectedBy`` says who).
     public var accepted = true
     public var rejectedBy: [String] = []
+    /// Every weight-matching run when there were restarts (the best was kept).
+    public var restarts: [WeightMatching.Run]?
 }
 
 /// Options of `mgit rebase`.
@@ -56,6 +58,8 @@ public struct RebaseOptions: Sendable {
     public var architecturePath: String?
     public var seed: UInt64 = 0
     public var maxSweeps: Int = 100
+    /// Weight-matching runs side by side (the identity start, then random starts); the best objective is kept.
+    public var restarts = WeightMatching.defaultRestarts
     public var dryRun = false
     /// Data for activation matching (and the probe batch): `fashion-mnist:train`, a file, ...
     public var data: String?
@@ -172,6 +176,7 @@ public struct RebaseOperation {
                                   converged: aligned.converged, seconds: aligned.seconds, unitsMoved: aligned.unitsMoved,
                                   functionCheck: aligned.functionCheck, commit: nil, dryRun: options.dryRun,
                                   functionCheckSkipped: aligned.functionCheckSkipped)
+        report.restarts = aligned.restarts
         if options.dryRun {
             try repo.recordOperation("rebase", status: "dry-run", branch: branch, report: report)
             return report
@@ -208,6 +213,7 @@ extension RebaseOptions {
         step.architecturePath = architecturePath
         step.seed = seed
         step.maxSweeps = maxSweeps
+        step.restarts = restarts
         step.data = data
         step.samples = samples
         return step

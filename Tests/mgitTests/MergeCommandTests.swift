@@ -33,10 +33,12 @@ import Testing
         let box = try teams()
         let headA = try box.git("rev-parse", "a").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let headB = try box.git("rev-parse", "b").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let r = try merge(box, ["--json", "--alpha", "0.5"])
+        // --no-repair: the plain mix, so its bytes can be checked against the formula below.
+        let r = try merge(box, ["--json", "--alpha", "0.5", "--no-repair"])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try r.json() as? [String: Any])
         #expect(report["accepted"] as? Bool == true && report["alignment"] as? String == "weight")
+        #expect(report["repair"] == nil)
         let commit = try #require(report["commit"] as? String)
         let parents = try box.git("log", "-1", "--format=%P", "a").stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(parents.first == headA && parents.count == 2)
@@ -178,5 +180,27 @@ import Testing
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
         #expect(svg.hasPrefix("<?xml") || svg.hasPrefix("<svg"))
         #expect(svg.contains("naive") && svg.contains("aligned") && svg.contains("</svg>"))
+    }
+
+    @Test func byDefaultTheMergeIsRepairedHiddenLayersRescaledTheOutputLayerTheMix() throws {
+        let box = try teams()
+        let r = try merge(box, ["--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try r.json() as? [String: Any])
+        let repair = try #require(report["repair"] as? [String: Any])
+        #expect(repair["units"] as? Int == 24 && repair["layers"] as? Int == 1)
+        let commit = try #require(report["commit"] as? String)
+        for (rev, file) in [("a~1", "A"), ("\(commit)^2", "B"), ("a", "M")] {
+            #expect(try box.mgit("export", rev, "-o", box.dir.file("\(file).safetensors")).status == 0)
+        }
+        let ckA = try SafeTensors.read(path: box.dir.file("A.safetensors")), ckB = try SafeTensors.read(path: box.dir.file("B.safetensors"))
+        let ckM = try SafeTensors.read(path: box.dir.file("M.safetensors"))
+        #expect(ckM.names.sorted() == ckA.names.sorted())
+        let output = try #require(ckA.names.filter { $0.hasSuffix(".weight") }.sorted().last)
+        let hidden = try #require(ckA.names.filter { $0.hasSuffix(".weight") }.sorted().first)
+        func mixed(_ name: String) -> [Float] { zip(ckA[name]!.floats(), ckB[name]!.floats()).map { 0.5 * $0 + 0.5 * $1 } }
+        // The output layer is the plain mix; the hidden layer's rows are the mix's rows rescaled per unit.
+        #expect(zip(ckM[output]!.floats(), mixed(output)).allSatisfy { abs($0 - $1) <= 1e-6 })
+        #expect(zip(ckM[hidden]!.floats(), mixed(hidden)).contains { abs($0 - $1) > 1e-4 })
     }
 }

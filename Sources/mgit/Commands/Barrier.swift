@@ -39,6 +39,12 @@ struct Barrier: ParsableCommand {
                                valueName: "file"))
     var spec: String?
 
+    @Option(help: "Weight-matching runs side by side (the identity start, then random starts); the best is kept.")
+    var restarts = WeightMatching.defaultRestarts
+
+    @Flag(inversion: .prefixedNo, help: "REPAIR the aligned path's models (MLP, VGG without BatchNorm; built-in evaluator).")
+    var repair = true
+
     @OptionGroup var evaluation: EvaluationArguments
     @OptionGroup var repository: RepositoryOptions
     @OptionGroup var output: OutputOptions
@@ -46,8 +52,15 @@ struct Barrier: ParsableCommand {
     func run() throws {
         if let plot { try OutputTarget.requireRegularOrAbsent(plot) }
         let progress = ProgressLine(silent: output.json)
-        let report = try repository.open().barrier(a, b, align: align, points: points, seed: seed, specPath: spec,
-                                                   evaluation: evaluation.options) { progress.step($0, $1, $2) }
+        var operation = BarrierOperation(a, b)
+        operation.align = align
+        operation.points = points
+        operation.seed = seed
+        operation.restarts = restarts
+        operation.repair = repair
+        operation.specPath = spec
+        operation.evaluation = evaluation.options
+        let report = try operation.run(in: try repository.open()) { progress.step($0, $1, $2) }
         progress.finish()
         if let plot { try report.plot.svg().write(toFile: plot, atomically: true, encoding: .utf8) }
         if output.json { return try Terminal.json(report) }
@@ -55,6 +68,8 @@ struct Barrier: ParsableCommand {
         print(Terminal.barrierLine("naive  ", report.naive))
         if let aligned = report.aligned { print(Terminal.barrierLine("aligned", aligned)) }
         if let s = report.alignment { print(Terminal.functionCheckLine(s.functionCheck, skipped: s.functionCheckSkipped)) }
+        if let runs = report.alignment?.restarts { print(Terminal.restartsLine(runs)) }
+        if let repair = report.repair { print(Terminal.repairLine(repair)) }
         if let r = report.lossBarrierReduction { print("alignment removed \(String(format: "%.1f%%", r * 100)) of the loss barrier") }
         print("")
         print(report.plot.terminalChart())

@@ -85,6 +85,12 @@ struct Merge: ParsableCommand {
     @Option(help: ArgumentHelp("A permutation spec instead of the built-in one.", valueName: "file"))
     var spec: String?
 
+    @Option(help: "Weight-matching runs side by side (the identity start, then random starts); the best is kept.")
+    var restarts = WeightMatching.defaultRestarts
+
+    @Flag(inversion: .prefixedNo, help: "REPAIR the aligned path's models (MLP, VGG without BatchNorm; built-in evaluator).")
+    var repair = true
+
     @Option(name: .shortAndLong, help: "The commit message.")
     var message: String?
 
@@ -117,6 +123,8 @@ struct Merge: ParsableCommand {
         options.maxBarrier = maxBarrier
         options.points = points
         options.seed = seed
+        options.restarts = restarts
+        options.repair = repair
         options.specPath = spec
         options.message = message
         options.evaluation = evaluation.options
@@ -137,6 +145,7 @@ struct Merge: ParsableCommand {
                 print("  aligned by weight matching: objective \(Terminal.format(s.objectiveBefore)) → \(Terminal.format(s.objectiveAfter)), "
                       + "\(s.sweeps) sweeps, \(String(format: "%.2f s", s.seconds)) (aligned commit \(Terminal.short(r.alignedB)))")
                 print("  " + Terminal.functionCheckLine(s.functionCheck, skipped: s.functionCheckSkipped))
+                if let runs = s.restarts { print("  " + Terminal.restartsLine(runs)) }
             case "lineage": print("  \(b) is already a rebase onto \(a)'s head: no alignment needed")
             default: print("  not aligned (--no-align)")
             }
@@ -144,6 +153,7 @@ struct Merge: ParsableCommand {
             print("  A:      " + Terminal.figures(r.a))
             print("  B:      " + Terminal.figures(r.b))
             print("  merged: " + Terminal.figures(r.merged))
+            if let repair = r.repair { print("  " + Terminal.repairLine(repair)) }
             for h in r.hooks { print("  hook \(h.displayName): \(h.accepted ? "accepted" : "rejected: \(h.reason)")") }
             print("")
             print(BarrierPlot(title: "loss along the merge path", naive: .init(r.barrier.curve)).terminalChart())

@@ -41,6 +41,9 @@ struct Rebase: ParsableCommand {
     @Option(help: "Seeds the order of the coordinate descent (the same seed gives the same permutation).")
     var seed: UInt64 = 0
 
+    @Option(help: "Weight-matching runs side by side (the identity start, then random starts); the best is kept.")
+    var restarts = WeightMatching.defaultRestarts
+
     @Option(help: "Stop after this many sweeps.")
     var maxSweeps = 100
 
@@ -76,6 +79,7 @@ struct Rebase: ParsableCommand {
         options.data = data
         options.seed = seed
         options.maxSweeps = maxSweeps
+        options.restarts = restarts
         options.dryRun = dryRun
         options.message = message
         let progress = ProgressLine(silent: output.json)
@@ -94,6 +98,7 @@ struct Rebase: ParsableCommand {
         print("  objective Σ⟨θ_A, π(θ_B)⟩: \(Terminal.format(report.objectiveBefore)) → \(Terminal.format(report.objectiveAfter))")
         print("  \(report.sweeps) sweep\(report.sweeps == 1 ? "" : "s")\(report.converged ? " (converged)" : " (sweep limit)"), "
               + String(format: "%.2f s", report.seconds) + ", \(moved) units moved across \(total) permutations")
+        if let runs = report.restarts { print("  " + Terminal.restartsLine(runs)) }
         print("  " + Terminal.functionCheckLine(report.functionCheck, skipped: report.functionCheckSkipped))
         if let commit = report.commit { print("  committed \(Terminal.short(commit)) on \(branch)") }
     }
