@@ -15,7 +15,17 @@ extension MergeRecipe {
     public init(mergekitYAML text: String) throws {
         let document: Any?
         do {
+            // Checked as a node tree first: Yams traps on a mapping key that is not a scalar (`? {t: 1}: x`, found
+            // by scripts/fuzz), and a config is data from outside.
+            // Anchors and aliases are refused before composing: expanding them is how a small YAML file becomes a
+            // huge one ("billion laughs"), and no mergekit config needs them.
+            if text.range(of: #"(^|[\s\[{,:?-])[&*][^\s\[\]{},]+"#, options: .regularExpression) != nil {
+                throw MgitError(.invalidInput, "the merge config uses a YAML anchor or alias (&name, *name); write the values out")
+            }
+            if let node = try Yams.compose(yaml: text) { try Self.checkShape(node) }
             document = try Yams.load(yaml: text)
+        } catch let error as MgitError {
+            throw error
         } catch {
             throw MgitError(.invalidInput, "the merge config is not valid YAML: \(error)")
         }
@@ -107,6 +117,35 @@ extension MergeRecipe {
     }
 
     // MARK: Reading
+
+    /// Refuses what a mergekit config never holds and the YAML loader cannot take safely: mapping keys that are not
+    /// plain scalars, anchors and aliases, more than 100,000 nodes or nesting deeper than 64. Iterative.
+    static func checkShape(_ root: Node) throws {
+        var pending: [(node: Node, depth: Int)] = [(root, 1)]
+        var seen = 0
+        while let (node, depth) = pending.popLast() {
+            seen += 1
+            guard seen <= 100_000, depth <= 64 else {
+                throw MgitError(.invalidInput, "the merge config is too large or too deeply nested for a merge config")
+            }
+            switch node {
+            case .scalar:
+                continue
+            case .alias:
+                throw MgitError(.invalidInput, "the merge config uses a YAML alias; write the values out")
+            case let .sequence(items):
+                for item in items { pending.append((item, depth + 1)) }
+            case let .mapping(pairs):
+                for (key, value) in pairs {
+                    guard case .scalar = key else {
+                        throw MgitError(.invalidInput, "the merge config has a key that is not a plain name (a mapping "
+                                        + "or list used as a key); keys are names such as merge_method or models")
+                    }
+                    pending.append((value, depth + 1))
+                }
+            }
+        }
+    }
 
     private static func modelName(_ value: Any, _ place: String) throws -> String {
         if let s = value as? String, !s.isEmpty { return s }

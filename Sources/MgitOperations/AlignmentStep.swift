@@ -72,7 +72,7 @@ package struct AlignmentStep {
         // A BERT, GPT-2 or Llama checkpoint (by its tensor names, with the commit's config.json when it has one)
         // takes the transformer path: its spec, weight matching with heads, and its function check.
         let transformer = TransformerConfig.familyFromNames(b) == nil ? nil
-            : try TransformerConfig.detect(config: try repo.rootFile("config.json", at: sourceCommit).map { Data($0) },
+            : try TransformerConfig.detect(config: try repo.transformerConfig(at: sourceCommit).map { Data($0) },
                                            checkpoint: b)
         let spec = try transformer.flatMap { config in specPath == nil ? try PermutationSpec.transformer(config, checkpoint: b) : nil }
             ?? repo.permutationSpec(for: b, specPath: specPath)

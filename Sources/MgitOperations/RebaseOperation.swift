@@ -76,7 +76,7 @@ extension Repository {
         let checkpoint = try loadCheckpoint(revision)
         let spec = specPath == nil
             ? try PermutationSpec.builtin(for: checkpoint,
-                                          transformerConfig: try rootFile("config.json", at: revision).map { Data($0) })
+                                          transformerConfig: try transformerConfig(at: revision).map { Data($0) })
             : try permutationSpec(for: checkpoint, specPath: specPath)
         _ = try spec.sizes(for: checkpoint)
         return spec

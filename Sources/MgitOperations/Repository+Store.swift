@@ -25,6 +25,11 @@ extension Repository {
     }
     /// A file of the model folder committed at `revision` (`tokenizer.json`), or nil.
     public func modelFile(_ path: String, at revision: String) throws -> [UInt8]? { try store.modelFile(path, at: revision) }
+    /// The Hugging Face `config.json` that describes the model at `revision`: one beside the manifest (a file
+    /// commit), else the committed model folder's; nil when there is none.
+    public func transformerConfig(at revision: String) throws -> [UInt8]? {
+        try rootFile("config.json", at: revision) ?? modelConfig(at: revision)
+    }
     /// The `config.json` of the model folder committed at `revision`, or nil: what architecture detection reads.
     public func modelConfig(at revision: String) throws -> [UInt8]? { try store.modelConfig(at: revision) }
     /// Reads the whole checkpoint at `revision` into memory.

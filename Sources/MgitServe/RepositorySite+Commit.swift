@@ -54,6 +54,16 @@ extension RepositorySite {
                 + "<td class=\"\(kind == "unchanged" ? "unchanged" : "changed")\">\(HTML.escape(kind))</td></tr>\n"
         }
         body += "</tbody></table>\n"
+        if let files = d.files, !files.isEmpty {
+            // A model folder's other files (config, tokenizer, card): names from the commit, escaped like the rest.
+            body += "<h2>Files</h2>\n<table class=\"files\"><thead><tr><th data-sort=\"text\">path</th>"
+                + "<th class=\"num\" data-sort=\"number\">size</th><th>blob</th></tr></thead><tbody>\n"
+            for f in files {
+                body += "<tr><td class=\"mono file-path\">\(HTML.escape(f.path))</td><td class=\"num\" data-value=\"\(f.bytes)\">"
+                    + "\(HTML.escape(HTML.bytes(f.bytes)))</td><td class=\"mono\">\(HTML.escape(HTML.short(f.blob)))</td></tr>\n"
+            }
+            body += "</tbody></table>\n"
+        }
         if !d.metadata.isEmpty {
             body += "<h2>Checkpoint metadata</h2>\n<table class=\"facts\"><tbody>\n"
             for (k, v) in d.metadata.sorted(by: { $0.key < $1.key }) {

@@ -169,6 +169,25 @@ import Testing
         #expect(console.isEmpty, "console messages: \(console)")
     }
 
+    @Test func theCommitPageListsAModelFoldersOtherFiles() throws {
+        let box = try Sandbox()
+        let folder = box.dir.file("model")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var c = Checkpoint()
+        c["fc1.weight"] = Tensor(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6])
+        c["fc1.bias"] = Tensor(shape: [2], floats: [0.5, -0.5])
+        try SafeTensors.write(c, to: folder + "/model.safetensors")
+        try Data(#"{"model_type": "mlp"}"#.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        try Data("# <script>alert(1)</script> card\n".utf8).write(to: URL(fileURLWithPath: folder + "/README.md"))
+        let committed = try box.mgit("commit", folder, "-m", "a folder", "--branch", "f")
+        #expect(committed.status == 0, "\(committed.stderr)")
+        let server = try ServeProcess(repository: box.repo)
+        let page = try HTTPExchange.request(server.url + "commit?rev=f")
+        #expect(page.status == 200, "\(page.body.prefix(300))")
+        let files = try #require(page.body.range(of: "<h2>Files</h2>").map { String(page.body[$0.lowerBound...]) })
+        #expect(files.contains("config.json") && files.contains("README.md"), "\(files.prefix(600))")
+    }
+
     static func captures(_ pattern: String, in text: String) -> [[String]] {
         guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
         let ns = text as NSString

@@ -39,6 +39,23 @@ import Testing
         #expect(spec.inputAxes.map(\.description) == ["tensor 'transformer.wte.weight' axis 0"])
     }
 
+    /// A model folder's config.json (stored under files/) tells the head count, so the spec permutes heads too.
+    @Test func specOfAGPT2FolderReadsItsConfigAndPermutesHeads() throws {
+        let box = try Sandbox()
+        let folder = box.dir.file("gpt2")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Fixtures.write(Self.tinyGPT2(), to: folder + "/model.safetensors")
+        let config = #"{"model_type": "gpt2", "n_embd": 8, "n_head": 2, "n_layer": 1, "#
+            + #""n_positions": 6, "n_inner": null, "vocab_size": 11, "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"}"#
+        try Data(config.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        let committed = try box.mgit("commit", folder, "-m", "tiny gpt2 folder")
+        #expect(committed.status == 0, "\(committed.stderr)")
+        let r = try box.mgit("spec", "HEAD")
+        #expect(r.status == 0, "\(r.stderr)")
+        let spec = try PermutationSpec(json: r.stdout)
+        #expect(spec.permutationNames.contains("P_qk.0") && spec.permutationNames.contains("P_vo.0"), "\(spec.permutationNames)")
+    }
+
     /// `mgit rebase` of a transformer whose residual stream and MLP units were permuted brings back the
     /// original's exact bytes, with the transformer function check in its report.
     @Test func rebaseUndoesAPlantedPermutationOfAGPT2ByteForByte() throws {

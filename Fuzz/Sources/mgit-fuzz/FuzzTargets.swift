@@ -4,6 +4,7 @@ import Foundation
 @testable import MgitStore
 @testable import MgitAlignment
 @testable import MgitHooks
+@testable import MgitMerge
 
 /// One libFuzzer entry point for every parser of outside data; `MGIT_FUZZ_TARGET` picks the parser.
 ///
@@ -25,6 +26,9 @@ enum FuzzTarget: String, CaseIterable {
     case evaluator
     /// `CommitTrailers.parse`: a commit message.
     case trailers
+    /// `MergeRecipe(mergekitYAML:)` and per-tensor parameter resolution: a `--config` file or a commit's
+    /// `mergekit_config.yml`.
+    case config
 
     static let selected: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["MGIT_FUZZ_TARGET"] ?? "safetensors"
@@ -62,6 +66,12 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? Self.externalEvaluator.parse(String(decoding: bytes, as: UTF8.self), stderr: "")
         case .trailers:
             _ = CommitTrailers.parse(String(decoding: bytes, as: UTF8.self))
+        case .config:
+            if let recipe = try? MergeRecipe(mergekitYAML: String(decoding: bytes, as: UTF8.self)) {
+                // What a merge does with a recipe it accepted: resolve every parameter for a tensor, write it back.
+                _ = try? recipe.parameters(forTensor: "model.layers.1.mlp.down_proj.weight", layers: 3)
+                _ = recipe.mergekitYAML()
+            }
         }
     }
 }

@@ -103,4 +103,21 @@ import Testing
             Issue.record("\(error)")
         }
     }
+
+    /// Found by `scripts/fuzz` (target config): a mapping used as a key made Yams trap. Now one clear error each.
+    @Test(arguments: [
+        "merge_methodeters:\n?  t:\n    - filter: self_attn\n      val$ue: [0, 0.5, 0.3, 0.7, 1]\n    - value: 0.5\ndtype: float64\n",
+        "? [a, b]\n: linear\n",
+        "merge_method: &m linear\nmodels:\n  - model: *m\n",
+    ])
+    func refusesShapesTheLoaderCannotTakeSafely(text: String) {
+        do {
+            _ = try MergeRecipe(mergekitYAML: text)
+            Issue.record("accepted: \(text)")
+        } catch let error as MgitError {
+            #expect(error.code == .invalidInput, "\(error)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
 }
