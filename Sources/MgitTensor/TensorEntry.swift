@@ -35,6 +35,13 @@ public struct TensorEntry: Sendable, Hashable {
     /// so `[2⁶², 4, 0]` counts as an overflow even though its product is zero.
     public static func byteCount(dtype: DType, shape: [Int]) -> Int? {
         guard let elements = elementCount(shape) else { return nil }
+        if dtype.bitSize % 8 == 0 {
+            // Whole-byte dtypes count in bytes, so a tensor of up to Int.max bytes is representable (counting in
+            // bits would overflow eight times sooner).
+            let (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.bitSize / 8)
+            return overflow ? nil : bytes
+        }
+        // F4 and F6: whole bytes only when elements × bits is a multiple of 8 (the reference refuses the rest).
         let (bits, overflow) = elements.multipliedReportingOverflow(by: dtype.bitSize)
         if overflow || bits % 8 != 0 { return nil }
         return bits / 8
@@ -44,6 +51,7 @@ public struct TensorEntry: Sendable, Hashable {
     /// times its bit size is not a multiple of 8, which the reference reader refuses as a misaligned slice).
     package static func isWholeBytes(dtype: DType, shape: [Int]) -> Bool {
         guard let elements = elementCount(shape) else { return true }
+        if dtype.bitSize % 8 == 0 { return true }
         let (bits, overflow) = elements.multipliedReportingOverflow(by: dtype.bitSize)
         return overflow || bits % 8 == 0
     }
