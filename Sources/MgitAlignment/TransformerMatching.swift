@@ -108,17 +108,7 @@ struct HeadMatchingProblem {
                 throw MgitError(.invalidInput, "tensor '\(name)' has shape \(ta.shape); transformer matching handles "
                                 + "tensors of rank 1 and 2")
             }
-            for (model, tensor) in [("A", ta), ("B", tb)] where !tensor.dtype.isFloatingPoint || tensor.dtype.size == 1 {
-                throw MgitError(.invalidInput, "tensor '\(name)' of model \(model) is \(tensor.dtype.rawValue); weight "
-                                + "matching needs F64, F32, F16 or BF16 weights")
-            }
-            let (va, vb) = (ta.floats(), tb.floats())
-            for (model, values) in [("A", va), ("B", vb)] {
-                if let k = values.firstIndex(where: { !$0.isFinite }) {
-                    throw MgitError(.invalidInput, "tensor '\(name)' of model \(model) holds \(values[k]) at element \(k); "
-                                    + "weight matching needs finite weights")
-                }
-            }
+            let (va, vb) = try WeightMatching.matchableWeights(name, ta, tb)
             fa[name] = va
             fb[name] = vb
             shapes[name] = ta.shape

@@ -217,17 +217,7 @@ package struct MatchingProblem {
             guard ta.shape == tb.shape else {
                 throw MgitError(.mismatch, "tensor '\(name)' has shape \(ta.shape) in model A but \(tb.shape) in model B")
             }
-            for (model, tensor) in [("A", ta), ("B", tb)] where !tensor.dtype.isFloatingPoint || tensor.dtype.size == 1 {
-                throw MgitError(.invalidInput, "tensor '\(name)' of model \(model) is \(tensor.dtype.rawValue); weight "
-                                + "matching needs F64, F32, F16 or BF16 weights")
-            }
-            let (va, vb) = (ta.floats(), tb.floats())
-            for (model, values) in [("A", va), ("B", vb)] {
-                if let k = values.firstIndex(where: { !$0.isFinite }) {
-                    throw MgitError(.invalidInput, "tensor '\(name)' of model \(model) holds \(values[k]) at element \(k); "
-                                    + "weight matching needs finite weights")
-                }
-            }
+            let (va, vb) = try WeightMatching.matchableWeights(name, ta, tb)
             fa[name] = va
             fb[name] = vb
             shapes[name] = ta.shape
@@ -378,5 +368,26 @@ package struct MatchingProblem {
             total += sum
         }
         return total
+    }
+}
+
+extension WeightMatching {
+    /// Tensor `name` of models A and B as the matchers read it: floating-point weights widened to Float, every one
+    /// finite. Shared by weight matching (§3.2) and its transformer variant.
+    ///
+    /// - Throws: `.invalidInput` naming the model and the element for an integer or 8-bit tensor or a non-finite weight.
+    package static func matchableWeights(_ name: String, _ ta: Tensor, _ tb: Tensor) throws -> (a: [Float], b: [Float]) {
+        for (model, tensor) in [("A", ta), ("B", tb)] where !tensor.dtype.isFloatingPoint || tensor.dtype.size == 1 {
+            throw MgitError(.invalidInput, "tensor '\(name)' of model \(model) is \(tensor.dtype.rawValue); weight "
+                        + "matching needs F64, F32, F16 or BF16 weights")
+        }
+        let (va, vb) = (ta.floats(), tb.floats())
+        for (model, values) in [("A", va), ("B", vb)] {
+            if let k = values.firstIndex(where: { !$0.isFinite }) {
+                throw MgitError(.invalidInput, "tensor '\(name)' of model \(model) holds \(values[k]) at element \(k); "
+                        + "weight matching needs finite weights")
+            }
+        }
+        return (va, vb)
     }
 }
